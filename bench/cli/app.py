@@ -1,0 +1,117 @@
+"""The Typer app, its global options, and how errors reach the user (one line, non-zero exit)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import warnings
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from derainbench import __version__
+from derainbench.errors import DerainBenchError
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="derain-bench",
+    help="Train, evaluate and compare image-deraining GANs from interchangeable parts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+
+# Plug-ins named with --plugin, recorded in the configuration of runs trained in this call.
+PLUGINS: list[str] = []
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """Register a command whose DerainBenchErrors print as one line and exit with status 2."""
+
+    def decorator(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return function(*a, **k)
+            except DerainBenchError as error:
+                from derainbench.training.loop import TrainingInterruptedError
+
+                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+                raise typer.Exit(
+                    130 if isinstance(error, TrainingInterruptedError) else 2
+                ) from None
+
+        app.command(*args, **kwargs)(wrapper)
+        return function
+
+    return decorator
+
+
+def _show_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+class _NoticeHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(
+            f"[cyan]notice:[/] {record.getMessage()}", highlight=False, soft_wrap=True
+        )
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"derain-bench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    plugin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--plugin",
+            "-p",
+            help="Import a plug-in module (dotted path or .py file) that registers components. "
+            "Repeatable; also read from DERAINBENCH_PLUGINS (comma-separated) and the "
+            "'derainbench.plugins' entry-point group.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Train, evaluate and compare image-deraining GANs from interchangeable parts."""
+    warnings.showwarning = _show_warning
+    logger = logging.getLogger("derainbench")
+    if not any(isinstance(h, _NoticeHandler) for h in logger.handlers):
+        logger.addHandler(_NoticeHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    PLUGINS.clear()
+    from derainbench.plugins import load_plugin
+
+    for spec in plugin or []:
+        if load_plugin(spec):
+            PLUGINS.append(spec if not spec.endswith(".py") else str(_absolute(spec)))
+
+
+def _absolute(path: str) -> str:
+    from pathlib import Path
+
+    return str(Path(path).expanduser().resolve())
+
+
+def main() -> None:
+    """Entry point of the ``derain-bench`` script."""
+    try:
+        app()
+    except DerainBenchError as error:  # raised outside a command, e.g. in an option callback
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise SystemExit(2) from None

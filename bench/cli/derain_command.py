@@ -1,0 +1,64 @@
+"""``derain-bench derain``: restore image files or folders with a trained generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from derainbench.cli.app import command, console, err_console
+from derainbench.cli.options import Device, TrainMode
+from derainbench.errors import DataError
+
+
+def collect_images(inputs: list[Path]) -> list[Path]:
+    """Image files named directly or found (not recursively) in named folders, in order."""
+    from derainbench.datasets.image_io import IMAGE_SUFFIXES
+
+    found: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            files = sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not files:
+                raise DataError(f"no images in folder {item}")
+            found += files
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise DataError(f"no such file or folder: {item}")
+    return found
+
+
+@command("derain")
+def derain_command(
+    checkpoint: Annotated[Path, typer.Argument(help="A run folder or a checkpoint file (.pt).")],
+    inputs: Annotated[list[Path], typer.Argument(help="Image files and/or folders of images.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the restored PNGs.")] = Path(
+        "derained"
+    ),
+    train_mode: TrainMode = False,
+    device: Device = "auto",
+) -> None:
+    """Restore images at their native size and write one PNG per input into --out."""
+    from derainbench.datasets.image_io import load_rgb, save_png
+    from derainbench.evaluation import load_run_generator
+    from derainbench.restore import generator_mode, restore
+
+    files = collect_images(inputs)
+    generator, _ = load_run_generator(checkpoint, device)
+    target = next(generator.parameters()).device
+    stems = [f.stem for f in files]
+    if len(set(stems)) != len(stems):
+        raise DataError("two inputs share a file name; restore them into separate --out folders")
+    with (
+        generator_mode(generator, "train" if train_mode else "eval"),
+        Progress(console=err_console, transient=True) as progress,
+    ):
+        task = progress.add_task("derain", total=len(files))
+        for path in files:
+            rainy = load_rgb(path)[None].to(target)
+            save_png(restore(generator, rainy).image[0].cpu(), out / f"{path.stem}.png")
+            progress.advance(task)
+    console.print(f"{len(files)} restored image(s) written to {out}")

@@ -1,0 +1,64 @@
+"""``derain-bench eval``: score a trained generator on full-size test images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from derainbench.cli.app import command, console, err_console
+from derainbench.cli.options import AsJson, Device, LeaderboardPath, Protocol, TrainMode, data_spec
+from derainbench.leaderboard import default_path
+
+
+@command("eval")
+def eval_command(
+    checkpoint: Annotated[
+        Path, typer.Argument(help="A run folder or a checkpoint file (.pt).", show_default=False)
+    ],
+    test_data: Annotated[
+        str | None,
+        typer.Option(
+            "--test-data", help="Folder of pairs or dataset NAME[:SPLIT] (default: the run's)."
+        ),
+    ] = None,
+    protocol: Protocol = None,
+    train_mode: TrainMode = False,
+    leaderboard: LeaderboardPath = None,
+    no_leaderboard: Annotated[
+        bool, typer.Option("--no-leaderboard", help="Do not append a leaderboard row.")
+    ] = False,
+    device: Device = "auto",
+    as_json: AsJson = False,
+) -> None:
+    """Score a trained generator on full-size test images under a metric protocol.
+
+    Every test image is reflect-padded to the model's size multiple and cropped back (no
+    resizing), quantised to 8 bits by rounding, and scored per image; the per-image CSV goes into
+    the run folder and one row is appended to the leaderboard.
+    """
+    from derainbench.evaluation import evaluate_run
+
+    board = None if no_leaderboard else (leaderboard or default_path())
+    evaluation, row = evaluate_run(
+        checkpoint,
+        data_spec(test_data) if test_data else None,
+        protocol,
+        "train" if train_mode else None,
+        board,
+        device,
+        err_console,
+    )
+    if as_json:
+        console.print_json(json.dumps({**row, "leaderboard": str(board) if board else None}))
+        return
+    means = "  ".join(f"{k} {v:.4f}" for k, v in evaluation.means.items())
+    console.print(
+        f"[bold]{row['run_id']}[/] on {row['test_data']} ({row['n_images']} images, "
+        f"{row['protocol']}, g_mode={row['g_mode']}): {means}"
+    )
+    console.print(f"per-image results: {row['per_image_csv']}")
+    if board:
+        console.print(f"leaderboard row appended to {board}")

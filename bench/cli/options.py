@@ -1,0 +1,44 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Device = Annotated[
+    str, typer.Option("--device", help="auto (a CUDA GPU if there is one), cpu, cuda or cuda:N.")
+]
+LeaderboardPath = Annotated[
+    Path | None,
+    typer.Option(
+        "--leaderboard",
+        help="Leaderboard CSV to append to (default: $DERAINBENCH_LEADERBOARD or "
+        "results/leaderboard.csv).",
+    ),
+]
+Protocol = Annotated[
+    str | None,
+    typer.Option("--protocol", help="Metric protocol (see `derain-bench list metrics`)."),
+]
+TrainMode = Annotated[
+    bool,
+    typer.Option(
+        "--train-mode",
+        help="Run the generator in train mode (dropout on, batch-statistics BatchNorm) as the "
+        "pix2pix original tests; recorded as g_mode=train. Default: eval mode.",
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def data_spec(value: str) -> dict[str, str]:
+    """A test/train data argument: a folder path, or a registered dataset as NAME[:SPLIT]."""
+    from derainbench.registries import DATASETS
+
+    path = Path(value)
+    name, _, split = value.partition(":")
+    if not path.exists() and name in DATASETS:
+        return {"name": name, **({"split": split} if split else {})}
+    return {"name": "paired-folder", "root": value}

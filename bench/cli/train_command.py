@@ -1,0 +1,199 @@
+"""``derain-bench train``: train any registered combination from a recipe plus overrides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from derainbench.cli.app import PLUGINS, command, console, err_console
+from derainbench.cli.options import AsJson, Device, LeaderboardPath, data_spec
+from derainbench.config import (
+    apply_override,
+    config_hash,
+    load_recipe,
+    parse_value,
+    resolve,
+    set_component,
+)
+from derainbench.contracts import count_parameters
+from derainbench.leaderboard import default_path
+from derainbench.runfolder import RunFolder, default_run_id
+
+
+def build_config(
+    recipe: str,
+    generator: str | None = None,
+    discriminator: str | None = None,
+    objective: str | None = None,
+    train_data: str | None = None,
+    test_data: str | None = None,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    crop: int | None = None,
+    seed: int | None = None,
+    device: str | None = None,
+    workers: int | None = None,
+    overrides: list[str] | None = None,
+) -> dict[str, Any]:
+    """A resolved configuration from a recipe, the command-line shortcuts and ``--set`` items."""
+    config = load_recipe(recipe)
+    set_component(config, "generator", generator)
+    set_component(config, "discriminator", discriminator)
+    if objective is not None:
+        config.setdefault("objective", {})["name"] = objective
+    data = config.setdefault("data", {})
+    if train_data is not None:
+        data["train"] = data_spec(train_data)
+    if test_data is not None:
+        data["test"] = data_spec(test_data)
+    for section, key, value in (
+        ("train", "steps", steps),
+        ("train", "batch_size", batch_size),
+        ("train", "crop", crop),
+        ("train", "seed", seed),
+        ("run", "device", device),
+        ("run", "workers", workers),
+    ):
+        if value is not None:
+            config.setdefault(section, {})[key] = value
+    for item in overrides or []:
+        apply_override(config, item)
+    config.setdefault("run", {})["plugins"] = list(PLUGINS)
+    if "train" not in config.get("data", {}):
+        from derainbench.errors import DerainBenchError
+
+        raise DerainBenchError("no training data: pass --train-data (the recipe names none)")
+    return resolve(config)
+
+
+@command("train")
+def train_command(
+    recipe: Annotated[
+        str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")
+    ] = "pix2pix",
+    generator: Annotated[
+        str | None, typer.Option("--generator", "-g", help="Replace the recipe's generator.")
+    ] = None,
+    discriminator: Annotated[
+        str | None,
+        typer.Option("--discriminator", "-d", help="Replace the discriminator ('none': no GAN)."),
+    ] = None,
+    objective: Annotated[
+        str | None, typer.Option("--objective", help="Replace the adversarial objective.")
+    ] = None,
+    train_data: Annotated[
+        str | None,
+        typer.Option("--train-data", help="Folder of pairs, or a dataset NAME[:SPLIT]."),
+    ] = None,
+    test_data: Annotated[
+        str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
+    ] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Generator updates.")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", "-b")] = None,
+    crop: Annotated[int | None, typer.Option("--crop", help="Training crop side, pixels.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    device: Device = "auto",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Data-loader worker processes.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help="Override any configuration value: section.key=value "
+            "(e.g. generator.ngf=32, terms.0.weight=10). Repeatable.",
+        ),
+    ] = None,
+    run_dir: Annotated[
+        Path | None, typer.Option("--run-dir", help="Run folder (default: RUNS/<run id>).")
+    ] = None,
+    runs_root: Annotated[Path, typer.Option("--runs", help="Parent of run folders.")] = Path(
+        "runs"
+    ),
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the run in --run-dir from its checkpoint.")
+    ] = False,
+    evaluate: Annotated[
+        bool, typer.Option("--eval/--no-eval", help="Evaluate on the test data when done.")
+    ] = True,
+    leaderboard: LeaderboardPath = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check the combination, print what would train, stop."),
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Train any generator × discriminator × objective × loss terms, then evaluate it.
+
+    The recipe supplies every choice; options and --set override them. The run folder holds the
+    resolved configuration (with its hash), a CSV log, sample grids and an atomic checkpoint;
+    an interrupted run continues with --resume.
+    """
+    from derainbench.training.loop import existing_run_state, train
+
+    if resume and run_dir is not None and existing_run_state(RunFolder(run_dir)) is not None:
+        config = existing_run_state(RunFolder(run_dir))["config"]
+        config["run"]["device"] = device
+    else:
+        config = build_config(
+            recipe, generator, discriminator, objective, train_data, test_data, steps,
+            batch_size, crop, seed, device, workers, overrides,
+        )  # fmt: skip
+    digest = config_hash(config)
+    run_dir = run_dir or runs_root / default_run_id(config, digest)
+    if dry_run:
+        _print_dry_run(config, digest, run_dir, as_json)
+        return
+    result = train(config, run_dir, resume=resume, console=err_console)
+    summary: dict[str, Any] = {
+        "run_dir": str(result.run.root),
+        "config_hash": result.config_hash,
+        "steps": result.steps,
+        "train_seconds": round(result.train_seconds, 2),
+    }
+    if evaluate and "test" in result.config["data"]:
+        from derainbench.evaluation import evaluate_run
+
+        board = leaderboard or default_path()
+        evaluation, _ = evaluate_run(result.run.root, leaderboard=board, device=device)
+        summary.update(evaluation.means, leaderboard=str(board))
+    if as_json:
+        console.print_json(json.dumps(summary))
+    else:
+        console.print(
+            ", ".join(f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}"
+                      for k, v in summary.items())
+        )  # fmt: skip
+
+
+def _print_dry_run(config: dict[str, Any], digest: str, run_dir: Path, as_json: bool) -> None:
+    from derainbench.training.components import build_components
+
+    parts = build_components(config, frozenset())
+    record = {
+        "run_dir": str(run_dir),
+        "config_hash": digest,
+        "generator": config["generator"]["name"],
+        "generator_parameters": count_parameters(parts.generator),
+        "discriminator": config["discriminator"]["name"],
+        "discriminator_parameters": count_parameters(parts.discriminator),
+        "conditional": bool(parts.discriminator and parts.discriminator.conditional),
+        "objective": config["objective"]["name"],
+        "terms": {t.name: sorted(t.module.needs) for t in parts.terms},
+    }
+    if as_json:
+        console.print_json(json.dumps(record))
+        return
+    table = Table(show_header=False, title="dry run: the combination is valid")
+    for key, value in record.items():
+        shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+        table.add_row(key, str(shown))
+    console.print(table)
+
+
+__all__ = ["build_config", "parse_value", "train_command"]

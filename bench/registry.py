@@ -1,0 +1,136 @@
+"""A timm-style registry: a decorator registers a builder under a name, with metadata.
+
+One :class:`Registry` exists per kind of component (see :mod:`derainbench.registries`). Built-in
+components and plug-ins are imported lazily, the first time a registry is queried, so that
+``import derainbench`` stays cheap and a broken plug-in cannot break the package.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from derainbench.errors import DerainBenchError, UnknownNameError
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered component: its name, builder and descriptive metadata."""
+
+    name: str
+    kind: str
+    builder: Callable[..., Any]
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        return getattr(self.builder, "__module__", "?")
+
+    @property
+    def description(self) -> str:
+        doc = (self.builder.__doc__ or "").strip()
+        return self.metadata.get("description") or (doc.splitlines()[0] if doc else "")
+
+
+class Registry:
+    """Names → builders for one kind of component ("generator", "objective", ...)."""
+
+    def __init__(self, kind: str, loader: Callable[[], None] | None = None) -> None:
+        self.kind = kind
+        self._entries: dict[str, Entry] = {}
+        self._loader = loader
+
+    # -- registration -------------------------------------------------------------------------
+    def register(
+        self, name: str | None = None, *, override: bool = False, **metadata: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator: register ``builder`` under ``name`` (default: the function's name)."""
+
+        def decorator(builder: Callable[..., Any]) -> Callable[..., Any]:
+            key = name or builder.__name__
+            existing = self._entries.get(key)
+            if existing is not None and not override and existing.builder is not builder:
+                raise DerainBenchError(
+                    f"{self.kind} '{key}' is already registered by {existing.module}; "
+                    f"pass override=True to replace it"
+                )
+            self._entries[key] = Entry(key, self.kind, builder, dict(metadata))
+            return builder
+
+        return decorator
+
+    # -- queries ------------------------------------------------------------------------------
+    def _ensure_loaded(self) -> None:
+        if self._loader is not None:
+            self._loader()
+
+    def names(self, patterns: str | Iterable[str] | None = None) -> list[str]:
+        """Registered names, sorted, filtered by one or more fnmatch patterns."""
+        self._ensure_loaded()
+        names = sorted(self._entries)
+        if patterns is None:
+            return names
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        patterns = list(patterns)
+        return [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+    def __contains__(self, name: object) -> bool:
+        self._ensure_loaded()
+        return name in self._entries
+
+    def __len__(self) -> int:
+        self._ensure_loaded()
+        return len(self._entries)
+
+    def get(self, name: str) -> Entry:
+        """The entry for ``name``; an unknown name raises one line with the close matches."""
+        self._ensure_loaded()
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise UnknownNameError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
+        close += [n for n in self._entries if name.lower() in n.lower() and n not in close]
+        hint = (
+            f"did you mean {', '.join(repr(c) for c in close[:3])}?"
+            if close
+            else f"known: {', '.join(sorted(self._entries)) or 'none'}"
+        )
+        return f"unknown {self.kind} '{name}'; {hint} (see `derain-bench list {self.kind}s`)"
+
+    def create(self, name: str, **kwargs: Any) -> Any:
+        """Build ``name``; None-valued kwargs are dropped so that builder defaults survive."""
+        entry = self.get(name)
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return entry.builder(**kwargs)
+        except TypeError as error:
+            # A misspelt option is a user error; name the options the builder accepts.
+            if "unexpected keyword argument" in str(error):
+                raise DerainBenchError(
+                    f"{self.kind} '{name}': {error.args[0].split(')', 1)[-1].strip()}; "
+                    f"options: {', '.join(builder_options(entry.builder)) or 'none'}"
+                ) from None
+            raise
+
+
+def builder_options(builder: Callable[..., Any]) -> list[str]:
+    """Names of the keyword options a builder accepts."""
+    import inspect
+
+    params = inspect.signature(builder).parameters.values()
+    return [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def builder_defaults(builder: Callable[..., Any]) -> dict[str, Any]:
+    """Default values of a builder's keyword options (the paper configuration)."""
+    import inspect
+
+    params = inspect.signature(builder).parameters.values()
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}

@@ -1,0 +1,1 @@
+"""Training: building the components of a configuration, the step, the loop."""

@@ -1,0 +1,99 @@
+"""Build the generator, discriminator, objective, loss terms and data of a configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from torch.utils.data import Dataset
+
+from derainbench.config import NO_DISCRIMINATOR
+from derainbench.contracts import Discriminator, Generator
+from derainbench.errors import DerainBenchError, IncompatibleComponentsError
+from derainbench.losses.base import LossTerm, Objective
+from derainbench.losses.compat import Component, check_term_needs
+from derainbench.registries import DATASETS, DISCRIMINATORS, GENERATORS, OBJECTIVES, TERMS
+
+
+@dataclass
+class WeightedTerm:
+    """A loss term with its registry name and its weight in the generator loss."""
+
+    name: str
+    weight: float
+    module: LossTerm
+
+
+@dataclass
+class Components:
+    """Everything one training step needs, built from a configuration."""
+
+    generator: Generator
+    discriminator: Discriminator | None
+    objective: Objective
+    terms: list[WeightedTerm]
+
+
+def _options(section: dict[str, Any], *drop: str) -> dict[str, Any]:
+    return {k: v for k, v in section.items() if k not in ("name", *drop)}
+
+
+def build_generator(section: dict[str, Any]) -> Generator:
+    """The generator a configuration section names, checked against the contract."""
+    model = GENERATORS.create(section["name"], **_options(section))
+    if not isinstance(model, Generator):
+        raise DerainBenchError(
+            f"generator '{section['name']}' built a {type(model).__name__}, "
+            f"not a derainbench.contracts.Generator"
+        )
+    return model
+
+
+def build_discriminator(section: dict[str, Any]) -> Discriminator | None:
+    """The discriminator a configuration section names, or None for ``none``."""
+    if section["name"] == NO_DISCRIMINATOR:
+        return None
+    model = DISCRIMINATORS.create(section["name"], **_options(section))
+    if not isinstance(model, Discriminator):
+        raise DerainBenchError(
+            f"discriminator '{section['name']}' built a {type(model).__name__}, "
+            f"not a derainbench.contracts.Discriminator"
+        )
+    return model
+
+
+def build_dataset(spec: dict[str, Any], crop: int | None = None, flip: bool = False) -> Dataset:
+    """A registered dataset; ``crop`` and ``flip`` apply to training only."""
+    return DATASETS.create(spec["name"], **_options(spec), crop=crop, flip=flip)
+
+
+def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -> Components:
+    """Build and cross-check the components: an impossible combination fails before training."""
+    generator = build_generator(config["generator"])
+    discriminator = build_discriminator(config["discriminator"])
+    objective_section = _options(config["objective"], "generator_weight", "discriminator_weight")
+    objective = OBJECTIVES.create(config["objective"]["name"], **objective_section)
+    terms = [
+        WeightedTerm(
+            t["name"], float(t["weight"]), TERMS.create(t["name"], **_options(t, "weight"))
+        )
+        for t in config["terms"]
+    ]
+    if discriminator is None and not terms:
+        raise IncompatibleComponentsError(
+            "the recipe has neither a discriminator nor loss terms, so the generator would "
+            "receive no gradient"
+        )
+    components = [
+        Component("generator", config["generator"]["name"], frozenset(generator.provides)),
+        Component("dataset", config["data"]["train"]["name"], frozenset(dataset_provides)),
+    ]
+    if discriminator is not None:
+        components.append(
+            Component(
+                "discriminator", config["discriminator"]["name"], frozenset(discriminator.provides)
+            )
+        )
+    for term in terms:
+        check_term_needs(term.name, term.module.needs, components)
+    return Components(generator, discriminator, objective, terms)

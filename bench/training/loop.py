@@ -1,0 +1,230 @@
+"""The training loop: data → steps → log, samples, checkpoints; resumable to the same end."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch.utils.data import DataLoader
+
+from derainbench.checkpoint import load_checkpoint, save_checkpoint
+from derainbench.config import config_hash
+from derainbench.contracts import count_parameters
+from derainbench.devices import resolve_device
+from derainbench.errors import DerainBenchError
+from derainbench.runfolder import LossLog, RunFolder
+from derainbench.samples import center_crop_batch, save_sample_grid
+from derainbench.seeding import seed_everything
+from derainbench.training.components import Components, build_components, build_dataset
+from derainbench.training.sampler import StepSampler
+from derainbench.training.schedule import lr_multiplier
+from derainbench.training.step import Optimizers, Weights, train_step
+
+PREVIEW_IMAGES = 4
+PREVIEW_SIZE = 256
+
+
+class TrainingInterruptedError(DerainBenchError):
+    """Ctrl-C during training: the current step was checkpointed."""
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or resumed and finished) run reports."""
+
+    run: RunFolder
+    config: dict[str, Any]
+    config_hash: str
+    steps: int
+    train_seconds: float
+    generator_parameters: int
+    discriminator_parameters: int
+
+
+def existing_run_state(run: RunFolder) -> dict[str, Any] | None:
+    """The checkpoint of a run folder, if it has one."""
+    return load_checkpoint(run.checkpoint_path) if run.checkpoint_path.is_file() else None
+
+
+def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed handful of full images, centre-cropped to one common size, for sample grids."""
+    pairs = [dataset.load_pair(i) for i in range(min(PREVIEW_IMAGES, len(dataset)))]
+    side = min(PREVIEW_SIZE, *(min(r.shape[-2:]) for r, _ in pairs))
+    rainy = torch.stack([center_crop_batch(r, side) for r, _ in pairs])
+    clean = torch.stack([center_crop_batch(c, side) for _, c in pairs])
+    return rainy, clean
+
+
+def _make_optimizers(parts: Components, optimizer: dict[str, Any]) -> Optimizers:
+    betas = tuple(optimizer["betas"])
+    g = torch.optim.Adam(parts.generator.parameters(), lr=optimizer["generator_lr"], betas=betas)
+    d = None
+    if parts.discriminator is not None:
+        d = torch.optim.Adam(
+            parts.discriminator.parameters(), lr=optimizer["discriminator_lr"], betas=betas
+        )
+    return Optimizers(g, d)
+
+
+def train(
+    config: dict[str, Any],
+    run_dir: Path,
+    resume: bool = False,
+    console: Console | None = None,
+) -> TrainResult:
+    """Train the resolved ``config`` into ``run_dir``; with ``resume``, continue its checkpoint."""
+    console = console or Console(stderr=True)
+    run = RunFolder(run_dir)
+    state = existing_run_state(run)
+    if state is not None and not resume:
+        raise DerainBenchError(
+            f"{run_dir} already holds a run (step {state['step']} of {state['total_steps']}); "
+            f"pass --resume to continue it, or choose another --run-dir"
+        )
+    if state is not None:
+        config = state["config"]  # the run continues as it was configured
+    digest = config_hash(config)
+    train_cfg, run_cfg = config["train"], config["run"]
+    total_steps, batch_size, seed = train_cfg["steps"], train_cfg["batch_size"], train_cfg["seed"]
+    device = resolve_device(run_cfg["device"])
+
+    seed_everything(seed)
+    train_set = build_dataset(config["data"]["train"], train_cfg["crop"], train_cfg["flip"])
+    preview_set = build_dataset(config["data"]["test"]) if "test" in config["data"] else train_set
+    parts = build_components(config, frozenset(getattr(train_set, "provides", frozenset())))
+    parts.generator.to(device).train()
+    if parts.discriminator is not None:
+        parts.discriminator.to(device).train()
+    optimizers = _make_optimizers(parts, config["optimizer"])
+    multiplier = lr_multiplier(
+        config["optimizer"]["schedule"], total_steps, config["optimizer"]["decay_start"]
+    )
+    schedulers = [
+        torch.optim.lr_scheduler.LambdaLR(o, multiplier)
+        for o in (optimizers.generator, optimizers.discriminator)
+        if o is not None
+    ]
+    weights = Weights(
+        config["objective"]["generator_weight"], config["objective"]["discriminator_weight"]
+    )
+
+    start_step, train_seconds = 0, 0.0
+    if state is not None:
+        parts.generator.load_state_dict(state["generator"])
+        if parts.discriminator is not None:
+            parts.discriminator.load_state_dict(state["discriminator"])
+            optimizers.discriminator.load_state_dict(state["optimizers"]["discriminator"])
+        optimizers.generator.load_state_dict(state["optimizers"]["generator"])
+        for scheduler, saved in zip(schedulers, state["schedulers"], strict=True):
+            scheduler.load_state_dict(saved)
+        torch.set_rng_state(state["rng"]["torch"])
+        if device.type == "cuda" and state["rng"].get("cuda"):
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        start_step, train_seconds = state["step"], state["train_seconds"]
+        console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
+    else:
+        run.write_config(config, digest)
+
+    def checkpoint(step: int) -> None:
+        save_checkpoint(
+            {
+                "config": config,
+                "config_hash": digest,
+                "step": step,
+                "total_steps": total_steps,
+                "train_seconds": train_seconds,
+                "generator": parts.generator.state_dict(),
+                "discriminator": (
+                    parts.discriminator.state_dict() if parts.discriminator is not None else {}
+                ),
+                "optimizers": {
+                    "generator": optimizers.generator.state_dict(),
+                    "discriminator": (
+                        optimizers.discriminator.state_dict() if optimizers.discriminator else {}
+                    ),
+                },
+                "schedulers": [s.state_dict() for s in schedulers],
+                "rng": {
+                    "torch": torch.get_rng_state(),
+                    "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
+                },
+                "parameters": {
+                    "generator": count_parameters(parts.generator),
+                    "discriminator": count_parameters(parts.discriminator),
+                },
+            },
+            run.checkpoint_path,
+        )
+
+    sampler = StepSampler(len(train_set), batch_size, seed, start_step, total_steps)
+    loader = DataLoader(
+        train_set,
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=run_cfg["workers"],
+        pin_memory=device.type == "cuda",
+        # Its own generator: creating the iterator must not draw from the global RNG, which a
+        # resumed run restores from the checkpoint (dropout draws from it).
+        generator=torch.Generator().manual_seed(seed),
+    )
+    preview_rainy, preview_clean = (t.to(device) for t in _preview_batch(preview_set))
+    log = LossLog(run.log_path, start_step)
+    step = start_step
+    progress = Progress(
+        TextColumn("[bold]train[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[losses]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+    try:
+        with progress:
+            task = progress.add_task("train", total=total_steps, completed=start_step, losses="")
+            tick = time.perf_counter()
+            for batch in loader:
+                rainy = batch["rainy"].to(device, non_blocking=True)
+                clean = batch["clean"].to(device, non_blocking=True)
+                mask = batch["mask"].to(device) if "mask" in batch else None
+                lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
+                losses = train_step(parts, optimizers, weights, rainy, clean, step + 1, mask)
+                for scheduler in schedulers:
+                    scheduler.step()
+                step += 1
+                now = time.perf_counter()
+                train_seconds += now - tick
+                tick = now
+                shown = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+                progress.update(task, completed=step, losses=shown)
+                if step % run_cfg["log_every"] == 0 or step == total_steps:
+                    log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
+                if step % run_cfg["sample_every"] == 0 or step == total_steps:
+                    save_sample_grid(
+                        parts.generator, preview_rainy, preview_clean, run.sample_path(step)
+                    )
+                if step % run_cfg["checkpoint_every"] == 0 or step == total_steps:
+                    checkpoint(step)
+                tick = time.perf_counter()  # time spent on samples and checkpoints not counted
+    except KeyboardInterrupt:
+        checkpoint(step)
+        raise TrainingInterruptedError(
+            f"interrupted at step {step} of {total_steps}; checkpoint saved, "
+            f"continue with: derain-bench train --run-dir {run.root} --resume"
+        ) from None
+    if state is not None and start_step >= total_steps:
+        console.print(f"{run.run_id} had already finished its {total_steps} steps")
+    return TrainResult(
+        run,
+        config,
+        digest,
+        step,
+        train_seconds,
+        count_parameters(parts.generator),
+        count_parameters(parts.discriminator),
+    )

@@ -1,0 +1,1 @@
+"""Adversarial objectives and loss terms; each registers itself on import."""

@@ -1,0 +1,61 @@
+"""Adversarial objectives on raw logits (penalties such as R1 or gradient penalty are separate)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from derainbench.losses.base import Objective
+from derainbench.registries import OBJECTIVES
+
+
+class VanillaObjective(Objective):
+    """Binary cross-entropy on logits against labels 1 (real) and 0 (fake), no smoothing.
+
+    The generator minimises BCE(D(fake), 1): the non-saturating form pix2pix trains with.
+    """
+
+    name = "vanilla"
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(
+            real, torch.ones_like(real)
+        ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+    def generator_loss(self, fake: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
+
+
+class LeastSquaresObjective(Objective):
+    """LSGAN (Mao et al., 2017): mean squared error of the logits to the labels 1 and 0."""
+
+    name = "lsgan"
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        return F.mse_loss(real, torch.ones_like(real)) + F.mse_loss(fake, torch.zeros_like(fake))
+
+    def generator_loss(self, fake: Tensor) -> Tensor:
+        return F.mse_loss(fake, torch.ones_like(fake))
+
+
+@OBJECTIVES.register(
+    "vanilla",
+    paper="Goodfellow et al., 2014 (non-saturating generator loss); pix2pix's 'vanilla'",
+    discriminator="BCE(D(real), 1) + BCE(D(fake), 0)",
+    generator="BCE(D(fake), 1)",
+)
+def vanilla() -> VanillaObjective:
+    """Non-saturating GAN loss: binary cross-entropy on logits."""
+    return VanillaObjective()
+
+
+@OBJECTIVES.register(
+    "lsgan",
+    paper="Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017",
+    discriminator="(D(real) - 1)² + D(fake)²",
+    generator="(D(fake) - 1)²",
+)
+def lsgan() -> LeastSquaresObjective:
+    """Least-squares GAN loss on logits."""
+    return LeastSquaresObjective()

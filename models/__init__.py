@@ -1,0 +1,1 @@
+"""Generators and discriminators, one file per family; each registers itself on import."""

@@ -1,0 +1,1 @@
+"""Discriminators: ``forward(x) -> Judgement`` with raw logits."""

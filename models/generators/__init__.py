@@ -1,0 +1,1 @@
+"""Generators: ``forward(rainy) -> Restoration``, RGB in [0, 1] outside the module."""

@@ -1,0 +1,113 @@
+"""Every registered component honours its contract (parametrised over the registries, as timm
+tests every model): a new component is tested by registering it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from derainbench.contracts import Discriminator, Generator, Judgement, Restoration
+from derainbench.losses.base import LossTerm, Objective, TermInputs
+from derainbench.registries import DISCRIMINATORS, GENERATORS, OBJECTIVES, TERMS
+
+
+def _tiny(registry, name):
+    return registry.create(name, **registry.get(name).metadata.get("test_kwargs", {}))
+
+
+@pytest.mark.parametrize("name", GENERATORS.names())
+def test_generator_contract(name: str) -> None:
+    torch.manual_seed(0)
+    generator = _tiny(GENERATORS, name)
+    assert isinstance(generator, Generator)
+    side = max(generator.multiple_of, 8)
+    rainy = torch.rand(2, 3, side, side + generator.multiple_of, requires_grad=True)
+    out = generator(rainy)
+    assert isinstance(out, Restoration)
+    assert out.image.shape == rainy.shape
+    assert out.image.dtype == torch.float32
+    out.image.mean().backward()
+    grads = [p.grad for p in generator.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert any(g.abs().sum() > 0 for g in grads)
+    if "attention" in generator.provides:
+        assert out.attention and all(a.shape[1] == 1 for a in out.attention)
+    else:
+        assert out.attention is None
+
+
+@pytest.mark.parametrize("name", GENERATORS.names())
+def test_generator_eval_mode_is_deterministic(name: str) -> None:
+    generator = _tiny(GENERATORS, name).eval()
+    side = max(generator.multiple_of, 8)
+    rainy = torch.rand(1, 3, side, side)
+    with torch.no_grad():
+        assert torch.equal(generator(rainy).image, generator(rainy).image)
+
+
+@pytest.mark.parametrize("name", DISCRIMINATORS.names())
+def test_discriminator_contract(name: str) -> None:
+    torch.manual_seed(0)
+    discriminator = _tiny(DISCRIMINATORS, name)
+    assert isinstance(discriminator, Discriminator)
+    assert DISCRIMINATORS.get(name).metadata["conditional"] == discriminator.conditional
+    channels = 6 if discriminator.conditional else 3
+    x = torch.rand(2, channels, 64, 64, requires_grad=True)
+    out = discriminator(x)
+    assert isinstance(out, Judgement)
+    assert out.logits.shape[:2] == (2, 1)
+    # Logits, not probabilities: a sigmoid output could never leave [0, 1].
+    assert out.logits.dtype == torch.float32
+    out.logits.mean().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("name", OBJECTIVES.names())
+def test_objective_prefers_correct_verdicts(name: str) -> None:
+    objective = OBJECTIVES.create(name)
+    assert isinstance(objective, Objective)
+    confident = torch.full((4, 1, 3, 3), 3.0)
+    # The discriminator loss is lower when it calls real "real" and fake "fake"...
+    right = objective.discriminator_loss(real=confident, fake=-confident)
+    wrong = objective.discriminator_loss(real=-confident, fake=confident)
+    assert right < wrong
+    # ...and the generator loss is lower when its fakes are taken for real.
+    assert objective.generator_loss(confident) < objective.generator_loss(-confident)
+
+
+@pytest.mark.parametrize("name", TERMS.names())
+def test_loss_term_contract(name: str) -> None:
+    term = _tiny(TERMS, name)
+    assert isinstance(term, LossTerm)
+    clean = torch.rand(2, 3, 16, 16)
+    same = TermInputs(clean, clean, Restoration(image=clean.clone()))
+    assert term(same).item() == pytest.approx(0.0, abs=1e-7)
+    restored = (clean + 0.1 * torch.randn_like(clean)).requires_grad_()
+    value = term(TermInputs(clean, clean, Restoration(image=restored)))
+    assert value.ndim == 0 and value.item() > 0
+    value.backward()
+    assert restored.grad is not None and restored.grad.abs().sum() > 0
+
+
+def test_vanilla_objective_matches_binary_cross_entropy() -> None:
+    objective = OBJECTIVES.create("vanilla")
+    logit = torch.tensor([[0.3]])
+    expected = -torch.log(torch.sigmoid(logit)) - torch.log(1 - torch.sigmoid(-logit))
+    assert objective.discriminator_loss(logit, -logit).item() == pytest.approx(
+        expected.item(), rel=1e-6
+    )
+
+
+def test_lsgan_objective_is_squared_distance_to_labels() -> None:
+    objective = OBJECTIVES.create("lsgan")
+    real, fake = torch.tensor([0.5]), torch.tensor([0.25])
+    assert objective.discriminator_loss(real, fake).item() == pytest.approx(0.25 + 0.0625)
+    assert objective.generator_loss(fake).item() == pytest.approx(0.5625)
+
+
+def test_l1_in_signed_range_is_twice_the_unit_range() -> None:
+    clean = torch.zeros(1, 3, 4, 4)
+    restored = Restoration(image=torch.full((1, 3, 4, 4), 0.25))
+    inputs = TermInputs(clean, clean, restored)
+    assert TERMS.create("l1")(inputs).item() == pytest.approx(0.25)
+    assert TERMS.create("l1", signed_range=True)(inputs).item() == pytest.approx(0.5)
