@@ -17,7 +17,7 @@ from typing import Any
 
 from derainbench.errors import DerainBenchError
 from derainbench.registries import DATASETS, DISCRIMINATORS, GENERATORS, OBJECTIVES, RECIPES, TERMS
-from derainbench.registry import Registry, builder_defaults
+from derainbench.registry import Registry, builder_defaults, builder_options
 
 NO_DISCRIMINATOR = "none"
 
@@ -118,12 +118,16 @@ def _complete(section: dict[str, Any], registry: Registry) -> dict[str, Any]:
         raise DerainBenchError(f"the {registry.kind} section has no 'name'")
     entry = registry.get(name)
     defaults = builder_defaults(entry.builder)
-    extra = sorted(set(section) - {"name", "weight"} - set(defaults))
+    accepted = builder_options(entry.builder)
+    extra = sorted(set(section) - {"name", "weight"} - set(accepted))
     if extra:
         raise DerainBenchError(
             f"{registry.kind} '{name}' has no option {', '.join(repr(e) for e in extra)}; "
-            f"options: {', '.join(defaults) or 'none'}"
+            f"options: {', '.join(accepted) or 'none'}"
         )
+    missing = [option for option in accepted if option not in defaults and option not in section]
+    if missing:
+        raise DerainBenchError(f"{registry.kind} '{name}' needs option {', '.join(missing)}")
     return {"name": name, **defaults, **{k: v for k, v in section.items() if k != "name"}}
 
 

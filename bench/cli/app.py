@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -14,8 +16,16 @@ from rich.console import Console
 from derainbench import __version__
 from derainbench.errors import DerainBenchError
 
-console = Console()
-err_console = Console(stderr=True)
+
+def _console(stderr: bool) -> Console:
+    # Tables printed into a log file or pipe would otherwise be squeezed into 80 columns.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", 160))
+    return Console(stderr=stderr, width=width)
+
+
+console = _console(stderr=False)
+err_console = _console(stderr=True)
 
 app = typer.Typer(
     name="derain-bench",

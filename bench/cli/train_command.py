@@ -172,12 +172,17 @@ def train_command(
 
 
 def _print_dry_run(config: dict[str, Any], digest: str, run_dir: Path, as_json: bool) -> None:
-    from derainbench.training.components import build_components
+    from derainbench.training.components import build_components, build_dataset
 
-    parts = build_components(config, frozenset())
+    train = config["train"]
+    train_set = build_dataset(config["data"]["train"], train["crop"], train["flip"])
+    if "test" in config["data"]:
+        build_dataset(config["data"]["test"])  # the test data must be usable too
+    parts = build_components(config, frozenset(getattr(train_set, "provides", frozenset())))
     record = {
         "run_dir": str(run_dir),
         "config_hash": digest,
+        "train_pairs": len(train_set),
         "generator": config["generator"]["name"],
         "generator_parameters": count_parameters(parts.generator),
         "discriminator": config["discriminator"]["name"],

@@ -202,6 +202,9 @@ def train(
                 tick = now
                 shown = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
                 progress.update(task, completed=step, losses=shown)
+                if not console.is_terminal and step % max(1, total_steps // 20) == 0:
+                    # No live bar in a log file: a plain line every 5 % instead.
+                    console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
                 if step % run_cfg["log_every"] == 0 or step == total_steps:
                     log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
                 if step % run_cfg["sample_every"] == 0 or step == total_steps:
