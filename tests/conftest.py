@@ -47,7 +47,9 @@ def tiny_config(*overrides: str, steps: int = 4, seed: int = 0, **options: Any) 
 def registry_snapshot() -> Iterator[None]:
     """Undo registrations made by a test (temporary components, plug-ins)."""
     from derainbench import plugins
+    from derainbench.registries import load_components
 
+    load_components()  # snapshot the loaded state, not an empty registry that loads later
     saved = {kind: dict(registry._entries) for kind, registry in ALL.items()}
     loaded, failures = list(plugins.LOADED), list(plugins.FAILURES)
     yield

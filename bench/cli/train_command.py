@@ -15,7 +15,6 @@ from derainbench.config import (
     apply_override,
     config_hash,
     load_recipe,
-    parse_value,
     resolve,
     set_component,
 )
@@ -201,4 +200,4 @@ def _print_dry_run(config: dict[str, Any], digest: str, run_dir: Path, as_json: 
     console.print(table)
 
 
-__all__ = ["build_config", "parse_value", "train_command"]
+__all__ = ["build_config", "train_command"]
