@@ -94,11 +94,18 @@ class Registry:
         except KeyError:
             raise UnknownNameError(self.unknown_message(name)) from None
 
-    def unknown_message(self, name: str) -> str:
+    def close_matches(self, name: str) -> list[str]:
+        """Up to three registered names that look like ``name`` (typos, partial names)."""
+        self._ensure_loaded()
         close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
-        close += [n for n in self._entries if name.lower() in n.lower() and n not in close]
+        close += [n for n in sorted(self._entries) if name.lower() in n.lower() and n not in close]
+        return close[:3]
+
+    def unknown_message(self, name: str) -> str:
+        """One line: the unknown name, then close matches or, failing those, the known names."""
+        close = self.close_matches(name)
         hint = (
-            f"did you mean {', '.join(repr(c) for c in close[:3])}?"
+            f"did you mean {', '.join(repr(c) for c in close)}?"
             if close
             else f"known: {', '.join(sorted(self._entries)) or 'none'}"
         )

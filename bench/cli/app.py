@@ -57,6 +57,9 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 raise typer.Exit(
                     130 if isinstance(error, TrainingInterruptedError) else 2
                 ) from None
+            except KeyboardInterrupt:
+                err_console.print("[bold red]interrupted[/]", highlight=False)
+                raise typer.Exit(130) from None
 
         app.command(*args, **kwargs)(wrapper)
         return function

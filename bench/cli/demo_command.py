@@ -26,7 +26,7 @@ def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for data, runs and samples.")] = Path(
         "demo-output"
     ),
-    steps: Annotated[int, typer.Option("--steps", help="Training steps.")] = 800,
+    steps: Annotated[int, typer.Option("--steps", help="Training steps.")] = 400,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 4,
     n_train: Annotated[int, typer.Option("--n-train", help="Training pairs to render.")] = 64,
     n_test: Annotated[int, typer.Option("--n-test", help="Test pairs to render.")] = 12,

@@ -15,8 +15,8 @@ from derainbench.registry import Entry, builder_defaults
 
 # Metadata shown as a column of `list`, per kind.
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
-    "generators": ("family", "native_range", "multiple_of", "provides"),
-    "discriminators": ("family", "conditional", "provides"),
+    "generators": ("family", "native_range", "multiple_of", "outputs"),
+    "discriminators": ("family", "conditional", "outputs"),
     "objectives": ("generator",),
     "terms": ("needs",),
     "datasets": ("layout",),
@@ -140,11 +140,7 @@ def _find(name: str, kind: str | None) -> Entry:
     if len(matches) > 1:
         kinds = ", ".join(m.kind for m in matches)
         raise DerainBenchError(f"'{name}' names a {kinds}; choose one with --kind")
-    close = []
-    for registry in ALL.values():
-        message = registry.unknown_message(name)
-        if "did you mean" in message:
-            close.append(message.split("did you mean ")[1].split("?")[0])
+    close = [repr(c) for registry in ALL.values() for c in registry.close_matches(name)]
     hint = f"; did you mean {', '.join(close)}?" if close else "; see `derain-bench list`"
     raise UnknownNameError(f"unknown component '{name}'{hint}")
 

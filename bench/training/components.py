@@ -13,6 +13,7 @@ from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.losses.base import LossTerm, Objective
 from derainbench.losses.compat import Component, check_term_needs
 from derainbench.registries import DATASETS, DISCRIMINATORS, GENERATORS, OBJECTIVES, TERMS
+from derainbench.registry import Registry
 
 
 @dataclass
@@ -38,28 +39,26 @@ def _options(section: dict[str, Any], *drop: str) -> dict[str, Any]:
     return {k: v for k, v in section.items() if k not in ("name", *drop)}
 
 
-def build_generator(section: dict[str, Any]) -> Generator:
-    """The generator a configuration section names, checked against the contract."""
-    model = GENERATORS.create(section["name"], **_options(section))
-    if not isinstance(model, Generator):
+def _build_checked(registry: Registry, section: dict[str, Any], contract: type) -> Any:
+    model = registry.create(section["name"], **_options(section))
+    if not isinstance(model, contract):
         raise DerainBenchError(
-            f"generator '{section['name']}' built a {type(model).__name__}, "
-            f"not a derainbench.contracts.Generator"
+            f"{registry.kind} '{section['name']}' built a {type(model).__name__}, "
+            f"not a derainbench.contracts.{contract.__name__}"
         )
     return model
+
+
+def build_generator(section: dict[str, Any]) -> Generator:
+    """The generator a configuration section names, checked against the contract."""
+    return _build_checked(GENERATORS, section, Generator)
 
 
 def build_discriminator(section: dict[str, Any]) -> Discriminator | None:
     """The discriminator a configuration section names, or None for ``none``."""
     if section["name"] == NO_DISCRIMINATOR:
         return None
-    model = DISCRIMINATORS.create(section["name"], **_options(section))
-    if not isinstance(model, Discriminator):
-        raise DerainBenchError(
-            f"discriminator '{section['name']}' built a {type(model).__name__}, "
-            f"not a derainbench.contracts.Discriminator"
-        )
-    return model
+    return _build_checked(DISCRIMINATORS, section, Discriminator)
 
 
 def build_dataset(spec: dict[str, Any], crop: int | None = None, flip: bool = False) -> Dataset:

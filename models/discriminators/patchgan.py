@@ -64,8 +64,9 @@ class PatchDiscriminator(Discriminator):
     native_range="[-1, 1]",
     channel_order="RGB",
     conditional=True,
+    outputs=("logits: B×1×h×w patches (30×30 at 256 px)",),
     provides=(),
-    output="B×1×h×w patch logits (30×30 for 256×256)",
+    description="pix2pix PatchGAN, 70×70 receptive field at the defaults",
     test_kwargs={"ndf": 4, "n_layers": 2},
 )
 def patchgan(

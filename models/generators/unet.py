@@ -109,8 +109,10 @@ class UNetGenerator(Generator):
     family="pix2pix",
     native_range="[-1, 1]",
     channel_order="RGB",
-    multiple_of="2**num_downs (256 at the defaults)",
+    multiple_of="2^num_downs (256)",
+    outputs=("image",),
     provides=(),
+    description="pix2pix U-Net (unet_256 at the defaults)",
     test_kwargs={"num_downs": 5, "ngf": 4},
 )
 def unet(
