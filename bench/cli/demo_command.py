@@ -77,7 +77,11 @@ def demo_command(
         train(config, run.root, resume=state is not None, console=err_console)
 
     console.rule("3/3 evaluate: full-size test images, y-matlab PSNR / SSIM")
-    evaluation, row = evaluate_run(run.root, leaderboard=board, device=device, console=err_console)
+    # A rerun of a finished demo shows its row again rather than appending a duplicate.
+    already = board.is_file() and (read_leaderboard(board)["run_id"] == run.run_id).any()
+    evaluation, row = evaluate_run(
+        run.root, leaderboard=None if already else board, device=device, console=err_console
+    )
     test_set = build_dataset(config["data"]["test"])
     baseline = evaluate_generator(InputAsOutput(), test_set, row["protocol"], console=err_console)
     console.print(
