@@ -27,11 +27,11 @@ def demo_command(
         "demo-output"
     ),
     steps: Annotated[int, typer.Option("--steps", help="Training steps.")] = 400,
-    batch_size: Annotated[int, typer.Option("--batch-size")] = 4,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per step.")] = 4,
     n_train: Annotated[int, typer.Option("--n-train", help="Training pairs to render.")] = 64,
     n_test: Annotated[int, typer.Option("--n-test", help="Test pairs to render.")] = 12,
     size: Annotated[int, typer.Option("--size", help="Side of the rendered pairs, px.")] = 160,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seeds the data and the training.")] = 0,
     leaderboard: LeaderboardPath = None,
     device: Device = "auto",
 ) -> None:

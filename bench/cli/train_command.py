@@ -92,9 +92,13 @@ def train_command(
         str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
     ] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="Generator updates.")] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", "-b")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", "-b", help="Pairs per step.")
+    ] = None,
     crop: Annotated[int | None, typer.Option("--crop", help="Training crop side, pixels.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seeds initialisation, sampling and crops.")
+    ] = None,
     device: Device = "auto",
     workers: Annotated[
         int | None, typer.Option("--workers", help="Data-loader worker processes.")
