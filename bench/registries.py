@@ -13,19 +13,34 @@ A module that fails to import is reported and skipped; the others stay usable.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from derainbench.registry import Registry
 
-# Modules whose import registers the built-in components (imported lazily, in this order).
-BUILTIN_MODULES: tuple[str, ...] = (
-    "derainbench.models.generators.unet",
-    "derainbench.models.discriminators.patchgan",
-    "derainbench.losses.adversarial",
-    "derainbench.losses.pixel",
-    "derainbench.datasets.paired_folder",
-    "derainbench.datasets.toy_rain",
-    "derainbench.metrics.protocols",
+# Packages whose modules register the built-in components: every module in them is imported
+# (lazily, on the first registry query), so adding a model is one new file and one decorator.
+BUILTIN_PACKAGES: tuple[str, ...] = (
+    "derainbench.models.generators",
+    "derainbench.models.discriminators",
+    "derainbench.losses",
+    "derainbench.datasets",
+    "derainbench.metrics",
     "derainbench.recipes",
 )
+
+
+def builtin_modules() -> list[str]:
+    """The modules of :data:`BUILTIN_PACKAGES`, sorted, private ones (``_x``) left out."""
+    modules = []
+    for package_name in BUILTIN_PACKAGES:
+        package = importlib.import_module(package_name)
+        modules.append(package_name)
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("_") and not info.ispkg:
+                modules.append(f"{package_name}.{info.name}")
+    return modules
+
 
 _loaded = False
 
@@ -38,7 +53,7 @@ def load_components() -> None:
     _loaded = True  # set first: component modules query registries while importing
     from derainbench import plugins
 
-    for module in BUILTIN_MODULES:
+    for module in builtin_modules():
         plugins.import_reporting_failure(module, source="built-in")
     plugins.load_configured_plugins()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SUBPACKAGES = [
     "derainbench",
+    "derainbench/benchmarks",
     "derainbench/cli",
     "derainbench/metrics",
     "derainbench/recipes",
