@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from derainbench.errors import DerainBenchError
-from derainbench.registries import DATASETS, DISCRIMINATORS, GENERATORS, OBJECTIVES, RECIPES, TERMS
+from derainbench.registries import (
+    DATASETS,
+    DISCRIMINATORS,
+    GENERATORS,
+    OBJECTIVES,
+    PENALTIES,
+    RECIPES,
+    TERMS,
+)
 from derainbench.registry import Registry, builder_defaults, builder_options
 
 NO_DISCRIMINATOR = "none"
@@ -34,6 +42,7 @@ UNHASHED_KEYS = {
 DEFAULTS: dict[str, Any] = {
     "objective": {"name": "vanilla", "generator_weight": 1.0, "discriminator_weight": 1.0},
     "terms": [],
+    "penalties": [],
     "optimizer": {
         "generator_lr": 2e-4,
         "discriminator_lr": 2e-4,
@@ -41,10 +50,19 @@ DEFAULTS: dict[str, Any] = {
         "schedule": "constant",
         "decay_start": 0.5,
     },
-    "train": {"steps": 1000, "batch_size": 1, "crop": 256, "flip": True, "seed": 0},
+    "train": {
+        "steps": 1000,
+        "batch_size": 1,
+        "crop": 256,
+        "flip": True,
+        "seed": 0,
+        "d_steps": 1,
+        "regenerate_fake": False,
+    },
     "eval": {"protocol": "y-matlab", "generator_mode": "eval"},
     "run": {
         "device": "auto",
+        "precision": "fp32",
         "workers": 0,
         "log_every": 10,
         "sample_every": 500,
@@ -160,6 +178,12 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
         options = {k: v for k, v in term.items() if k != "weight"}
         terms.append({**_complete(options, TERMS), "weight": float(term.get("weight", 1.0))})
     config["terms"] = terms
+    penalties = []
+    for penalty in config["penalties"]:
+        options = {k: v for k, v in penalty.items() if k != "weight"}
+        weight = float(penalty.get("weight", 1.0))
+        penalties.append({**_complete(options, PENALTIES), "weight": weight})
+    config["penalties"] = penalties
     for split in ("train", "test"):
         if split in config.get("data", {}):
             spec = config["data"][split]
@@ -175,7 +199,7 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_train(train: dict[str, Any]) -> None:
-    for key in ("steps", "batch_size"):
+    for key in ("steps", "batch_size", "d_steps"):
         if not isinstance(train.get(key), int) or train[key] < 1:
             raise DerainBenchError(f"train.{key} must be a positive integer (got {train.get(key)})")
 

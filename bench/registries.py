@@ -62,6 +62,7 @@ GENERATORS = Registry("generator", load_components)
 DISCRIMINATORS = Registry("discriminator", load_components)
 OBJECTIVES = Registry("objective", load_components)
 TERMS = Registry("term", load_components)
+PENALTIES = Registry("penalty", load_components)
 DATASETS = Registry("dataset", load_components)
 METRICS = Registry("metric", load_components)
 RECIPES = Registry("recipe", load_components)
@@ -71,6 +72,7 @@ ALL: dict[str, Registry] = {
     "discriminators": DISCRIMINATORS,
     "objectives": OBJECTIVES,
     "terms": TERMS,
+    "penalties": PENALTIES,
     "datasets": DATASETS,
     "metrics": METRICS,
     "recipes": RECIPES,

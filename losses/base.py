@@ -1,4 +1,4 @@
-"""What a loss term receives and what it declares it needs."""
+"""What loss terms, objectives and penalties receive, and what a term declares it needs."""
 
 from __future__ import annotations
 
@@ -6,28 +6,39 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
-from derainbench.contracts import Judgement, Restoration
+from derainbench.contracts import Discriminator, Judgement, Restoration
+
+GENERATOR = "generator"
+DISCRIMINATOR = "discriminator"
 
 
 @dataclass
 class TermInputs:
-    """Everything a generator loss term may look at for one batch."""
+    """Everything a loss term may look at for one batch.
+
+    In the generator step ``judgement`` is the discriminator on the restoration (with gradients
+    to the generator) and ``real_judgement`` is None. In the discriminator step both are set and
+    the restoration is detached.
+    """
 
     rainy: Tensor
     clean: Tensor
     restoration: Restoration
     mask: Tensor | None = None
-    judgement: Judgement | None = None  # the discriminator on the restored image
+    judgement: Judgement | None = None
+    real_judgement: Judgement | None = None
 
 
 class LossTerm(nn.Module):
-    """A generator loss term. ``needs`` names the auxiliary outputs it reads.
+    """A weighted loss term of one player. ``needs`` names the auxiliary outputs it reads.
 
     Possible needs: ``attention`` / ``pyramid`` (from the generator), ``d_attention`` (from the
-    discriminator), ``mask`` (from the dataset). See :mod:`derainbench.losses.compat`.
+    discriminator), ``mask`` (from the dataset); see :mod:`derainbench.losses.compat`.
+    ``player`` says whose loss it joins: the generator's (default) or the discriminator's.
     """
 
     needs: frozenset[str] = frozenset()
+    player: str = GENERATOR
 
     def forward(self, inputs: TermInputs) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -42,4 +53,16 @@ class Objective:
         raise NotImplementedError
 
     def generator_loss(self, fake: Tensor) -> Tensor:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Penalty(nn.Module):
+    """A regulariser of the discriminator, added to its loss; always computed in float32.
+
+    Independent of the objective (the compare_gan split): any penalty goes with any objective.
+    """
+
+    def forward(
+        self, discriminator: Discriminator, real_input: Tensor, fake_input: Tensor
+    ) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError

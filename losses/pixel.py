@@ -25,6 +25,7 @@ class L1Term(LossTerm):
 @TERMS.register(
     "l1",
     needs=(),
+    player="generator",
     description="mean absolute error to the clean image",
     paper="Isola et al., CVPR 2017 (λ = 100)",
 )

@@ -8,7 +8,7 @@ import torch
 
 from derainbench.contracts import Discriminator, Generator, Judgement, Restoration
 from derainbench.losses.base import LossTerm, Objective, TermInputs
-from derainbench.registries import DISCRIMINATORS, GENERATORS, OBJECTIVES, TERMS
+from derainbench.registries import DISCRIMINATORS, GENERATORS, OBJECTIVES, PENALTIES, TERMS
 
 
 def _tiny(registry, name):
@@ -111,3 +111,15 @@ def test_l1_in_signed_range_is_twice_the_unit_range() -> None:
     inputs = TermInputs(clean, clean, restored)
     assert TERMS.create("l1")(inputs).item() == pytest.approx(0.25)
     assert TERMS.create("l1", signed_range=True)(inputs).item() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", PENALTIES.names())
+def test_penalty_contract(name: str) -> None:
+    torch.manual_seed(0)
+    discriminator = DISCRIMINATORS.create("patchgan", ndf=4, n_layers=2, norm="instance")
+    real, fake = torch.rand(2, 6, 32, 32), torch.rand(2, 6, 32, 32)
+    value = _tiny(PENALTIES, name)(discriminator, real, fake)
+    assert value.ndim == 0 and value.dtype == torch.float32
+    assert torch.isfinite(value) and value.item() >= 0
+    value.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in discriminator.parameters())

@@ -78,7 +78,8 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path, monkeypatch) -> No
 
 def test_discriminator_is_frozen_during_the_generator_step() -> None:
     from derainbench.training.components import build_components
-    from derainbench.training.step import Optimizers, Weights, train_step
+    from derainbench.training.precision import Precision
+    from derainbench.training.step import Optimizers, StepSettings, train_step
 
     parts = build_components(tiny_config(), frozenset())
     seen: list[tuple[bool, bool]] = []  # (parameters trainable?, input requires grad?) per call
@@ -94,10 +95,12 @@ def test_discriminator_is_frozen_during_the_generator_step() -> None:
         torch.optim.Adam(parts.discriminator.parameters(), lr=1e-3),
     )
     rainy, clean = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    losses = train_step(parts, optimizers, Weights(1.0, 0.5), rainy, clean, step=1)
+    settings = StepSettings(discriminator_weight=0.5)
+    precision = Precision("fp32", torch.device("cpu"))
+    losses = train_step(parts, optimizers, settings, precision, rainy, clean, step=1)
     # D step: real and detached fake, D trainable; G step: D frozen, gradients flow to the image.
     assert seen == [(True, False), (True, False), (False, True)]
-    assert set(losses) == {"d", "g_adv", "g_l1", "g"}
+    assert set(losses) == {"d_adv", "d", "g_adv", "g_l1", "g"}
     assert losses["g"] == pytest.approx(losses["g_adv"] + losses["g_l1"], rel=1e-5)
     changed = [
         not torch.equal(a, b) for a, b in zip(g_before, parts.generator.parameters(), strict=True)

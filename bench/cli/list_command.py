@@ -18,7 +18,8 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "generators": ("family", "native_range", "multiple_of", "outputs"),
     "discriminators": ("family", "conditional", "outputs"),
     "objectives": ("generator",),
-    "terms": ("needs",),
+    "terms": ("player", "needs"),
+    "penalties": ("applies_to",),
     "datasets": ("layout",),
     "metrics": ("y_channel",),
     "recipes": ("generator", "discriminator", "objective", "terms"),
@@ -82,7 +83,7 @@ def list_components(
 
 
 def _kind(kind: str) -> str:
-    singular = {k.rstrip("s"): k for k in ALL}
+    singular = {registry.kind: k for k, registry in ALL.items()}
     if kind in ALL:
         return kind
     if kind in singular:

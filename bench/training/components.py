@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from torch.utils.data import Dataset
@@ -10,9 +10,16 @@ from torch.utils.data import Dataset
 from derainbench.config import NO_DISCRIMINATOR
 from derainbench.contracts import Discriminator, Generator
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
-from derainbench.losses.base import LossTerm, Objective
+from derainbench.losses.base import DISCRIMINATOR, LossTerm, Objective, Penalty
 from derainbench.losses.compat import Component, check_term_needs
-from derainbench.registries import DATASETS, DISCRIMINATORS, GENERATORS, OBJECTIVES, TERMS
+from derainbench.registries import (
+    DATASETS,
+    DISCRIMINATORS,
+    GENERATORS,
+    OBJECTIVES,
+    PENALTIES,
+    TERMS,
+)
 from derainbench.registry import Registry
 
 
@@ -26,6 +33,15 @@ class WeightedTerm:
 
 
 @dataclass
+class WeightedPenalty:
+    """A discriminator penalty with its registry name and weight."""
+
+    name: str
+    weight: float
+    module: Penalty
+
+
+@dataclass
 class Components:
     """Everything one training step needs, built from a configuration."""
 
@@ -33,6 +49,7 @@ class Components:
     discriminator: Discriminator | None
     objective: Objective
     terms: list[WeightedTerm]
+    penalties: list[WeightedPenalty] = field(default_factory=list)
 
 
 def _options(section: dict[str, Any], *drop: str) -> dict[str, Any]:
@@ -78,10 +95,20 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
         )
         for t in config["terms"]
     ]
+    penalties = [
+        WeightedPenalty(
+            p["name"], float(p["weight"]), PENALTIES.create(p["name"], **_options(p, "weight"))
+        )
+        for p in config.get("penalties", [])
+    ]
     if discriminator is None and not terms:
         raise IncompatibleComponentsError(
             "the recipe has neither a discriminator nor loss terms, so the generator would "
             "receive no gradient"
+        )
+    if discriminator is None and penalties:
+        raise IncompatibleComponentsError(
+            f"penalty '{penalties[0].name}' regularises a discriminator, but the recipe has none"
         )
     components = [
         Component("generator", config["generator"]["name"], frozenset(generator.provides)),
@@ -94,5 +121,10 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
             )
         )
     for term in terms:
+        if term.module.player == DISCRIMINATOR and discriminator is None:
+            raise IncompatibleComponentsError(
+                f"loss term '{term.name}' is a discriminator loss, but the recipe has no "
+                f"discriminator"
+            )
         check_term_needs(term.name, term.module.needs, components)
-    return Components(generator, discriminator, objective, terms)
+    return Components(generator, discriminator, objective, terms, penalties)

@@ -21,9 +21,10 @@ from derainbench.runfolder import LossLog, RunFolder
 from derainbench.samples import center_crop_batch, save_sample_grid
 from derainbench.seeding import seed_everything
 from derainbench.training.components import Components, build_components, build_dataset
+from derainbench.training.precision import Precision
 from derainbench.training.sampler import StepSampler
 from derainbench.training.schedule import lr_multiplier
-from derainbench.training.step import Optimizers, Weights, train_step
+from derainbench.training.step import Optimizers, StepSettings, train_step
 
 PREVIEW_IMAGES = 4
 PREVIEW_SIZE = 256
@@ -109,9 +110,13 @@ def train(
         for o in (optimizers.generator, optimizers.discriminator)
         if o is not None
     ]
-    weights = Weights(
-        config["objective"]["generator_weight"], config["objective"]["discriminator_weight"]
+    settings = StepSettings(
+        generator_adversarial_weight=config["objective"]["generator_weight"],
+        discriminator_weight=config["objective"]["discriminator_weight"],
+        d_steps=train_cfg["d_steps"],
+        regenerate_fake=train_cfg["regenerate_fake"],
     )
+    precision = Precision(run_cfg["precision"], device)
 
     start_step, train_seconds = 0, 0.0
     if state is not None:
@@ -122,6 +127,7 @@ def train(
         optimizers.generator.load_state_dict(state["optimizers"]["generator"])
         for scheduler, saved in zip(schedulers, state["schedulers"], strict=True):
             scheduler.load_state_dict(saved)
+        precision.load_state_dict(state.get("scalers", {}))
         torch.set_rng_state(state["rng"]["torch"])
         if device.type == "cuda" and state["rng"].get("cuda"):
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
@@ -149,6 +155,7 @@ def train(
                     ),
                 },
                 "schedulers": [s.state_dict() for s in schedulers],
+                "scalers": precision.state_dict(),
                 "rng": {
                     "torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
@@ -193,7 +200,9 @@ def train(
                 clean = batch["clean"].to(device, non_blocking=True)
                 mask = batch["mask"].to(device) if "mask" in batch else None
                 lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
-                losses = train_step(parts, optimizers, weights, rainy, clean, step + 1, mask)
+                losses = train_step(
+                    parts, optimizers, settings, precision, rainy, clean, step + 1, mask
+                )
                 for scheduler in schedulers:
                     scheduler.step()
                 step += 1

@@ -1,9 +1,10 @@
 """One adversarial training step, for any generator × discriminator × objective × terms.
 
-Read top to bottom: the generator restores the batch once; the discriminator learns from that
-restoration (detached) and the clean image; then, with the discriminator frozen, the generator
-learns from the adversarial loss and the weighted loss terms. Nothing here looks at a model's
-name: what differs between models is carried by their metadata (``conditional``, ``provides``).
+Read top to bottom: the generator restores the batch once; the discriminator then takes
+``d_steps`` updates on the clean image and the (detached) restoration, with its own loss terms
+and penalties; then, with the discriminator frozen, the generator learns from the adversarial
+loss and its weighted loss terms. Nothing here looks at a model's name: what differs between
+models is carried by their metadata (``conditional``, ``provides``) and the recipe.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from derainbench.contracts import discriminator_input
+from derainbench.contracts import Restoration, discriminator_input
 from derainbench.errors import DerainBenchError
-from derainbench.losses.base import TermInputs
+from derainbench.losses.base import DISCRIMINATOR, GENERATOR, TermInputs
 from derainbench.training.components import Components
+from derainbench.training.precision import Precision
 
 
 class NonFiniteLossError(DerainBenchError):
@@ -35,11 +37,17 @@ class Optimizers:
 
 
 @dataclass
-class Weights:
-    """How much the adversarial losses count."""
+class StepSettings:
+    """The recipe's choices for one step."""
 
-    generator_adversarial: float = 1.0
-    discriminator: float = 1.0
+    generator_adversarial_weight: float = 1.0
+    discriminator_weight: float = 1.0
+    #: Discriminator (critic) updates per generator update; DeblurGAN uses 5.
+    d_steps: int = 1
+    #: With several critic updates: restore the batch again before each one after the first
+    #: (True), or reuse the first restoration for all of them, as DeblurGAN's original does.
+    #: The batch itself is the same for every critic update either way.
+    regenerate_fake: bool = False
 
 
 def set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -81,53 +89,110 @@ def _checked(name: str, value: Tensor, step: int) -> Tensor:
     return value
 
 
+def _detached(restoration: Restoration) -> Restoration:
+    return Restoration(
+        image=restoration.image.detach(),
+        attention=[a.detach() for a in restoration.attention] if restoration.attention else None,
+        pyramid=[p.detach() for p in restoration.pyramid] if restoration.pyramid else None,
+    )
+
+
+def discriminator_update(
+    parts: Components,
+    settings: StepSettings,
+    precision: Precision,
+    optimizer: torch.optim.Optimizer,
+    rainy: Tensor,
+    clean: Tensor,
+    restoration: Restoration,
+    mask: Tensor | None,
+    step: int,
+) -> dict[str, float]:
+    """One discriminator update: objective, discriminator-side terms, penalties (float32)."""
+    discriminator = parts.discriminator
+    assert discriminator is not None
+    restoration = _detached(restoration)
+    real_input = discriminator_input(discriminator, rainy, clean)
+    fake_input = discriminator_input(discriminator, rainy, restoration.image)
+    losses: dict[str, float] = {}
+    with precision.autocast():
+        real = discriminator(real_input)
+        fake = discriminator(fake_input)
+    # Losses in float32 whatever the forward precision.
+    adversarial = settings.discriminator_weight * parts.objective.discriminator_loss(
+        real.logits.float(), fake.logits.float()
+    )
+    total = _checked("discriminator", adversarial, step)
+    losses["d_adv"] = adversarial.item()
+    inputs = TermInputs(rainy, clean, restoration, mask, judgement=fake, real_judgement=real)
+    for term in parts.terms:
+        if term.module.player == DISCRIMINATOR:
+            value = term.weight * term.module(inputs).float()
+            losses[f"d_{term.name}"] = _checked(term.name, value, step).item()
+            total = total + value
+    for penalty in parts.penalties:
+        value = penalty.weight * penalty.module(discriminator, real_input, fake_input).float()
+        losses[f"d_{penalty.name}"] = _checked(penalty.name, value, step).item()
+        total = total + value
+    precision.update(total, optimizer, precision.discriminator_scaler)
+    losses["d"] = total.item()
+    return losses
+
+
 def train_step(
     parts: Components,
     optimizers: Optimizers,
-    weights: Weights,
+    settings: StepSettings,
+    precision: Precision,
     rainy: Tensor,
     clean: Tensor,
     step: int,
     mask: Tensor | None = None,
 ) -> dict[str, float]:
-    """One discriminator update then one generator update; returns the losses for the log."""
+    """``d_steps`` discriminator updates then one generator update; returns the logged losses."""
     generator, discriminator = parts.generator, parts.discriminator
     losses: dict[str, float] = {}
-    restoration = generator(rainy)
+    with precision.autocast():
+        restoration = generator(rainy)
 
-    # Discriminator: real pairs towards "real", the (detached) restoration towards "fake".
+    # Discriminator: real pairs towards "real", the detached restoration towards "fake".
     if discriminator is not None and optimizers.discriminator is not None:
         set_requires_grad(discriminator, True)
-        real = discriminator(discriminator_input(discriminator, rainy, clean))
-        fake = discriminator(discriminator_input(discriminator, rainy, restoration.image.detach()))
-        loss_d = weights.discriminator * parts.objective.discriminator_loss(
-            real.logits, fake.logits
-        )
-        _checked("discriminator", loss_d, step)
-        optimizers.discriminator.zero_grad(set_to_none=True)
-        loss_d.backward()
-        optimizers.discriminator.step()
-        losses["d"] = loss_d.item()
+        for update in range(settings.d_steps):
+            fake = restoration
+            if update > 0 and settings.regenerate_fake:
+                with torch.no_grad(), precision.autocast():
+                    fake = generator(rainy)
+            losses = discriminator_update(
+                parts,
+                settings,
+                precision,
+                optimizers.discriminator,
+                rainy,
+                clean,
+                fake,
+                mask,
+                step,
+            )  # fmt: skip  (the last critic update's losses are logged)
 
-    # Generator: fool the frozen discriminator, plus the weighted loss terms.
+    # Generator: fool the frozen discriminator, plus its weighted loss terms.
     judgement = None
-    loss_g = rainy.new_zeros(())
+    loss_g = rainy.new_zeros((), dtype=torch.float32)
     if discriminator is not None:
         set_requires_grad(discriminator, False)
-        with batchnorm_statistics_frozen(discriminator):
+        with batchnorm_statistics_frozen(discriminator), precision.autocast():
             judgement = discriminator(discriminator_input(discriminator, rainy, restoration.image))
-        adversarial = weights.generator_adversarial * parts.objective.generator_loss(
-            judgement.logits
+        adversarial = settings.generator_adversarial_weight * parts.objective.generator_loss(
+            judgement.logits.float()
         )
         losses["g_adv"] = _checked("adversarial", adversarial, step).item()
         loss_g = loss_g + adversarial
     inputs = TermInputs(rainy, clean, restoration, mask=mask, judgement=judgement)
     for term in parts.terms:
-        value = term.weight * term.module(inputs)
-        losses[f"g_{term.name}"] = _checked(term.name, value, step).item()
-        loss_g = loss_g + value
-    optimizers.generator.zero_grad(set_to_none=True)
-    loss_g.backward()
-    optimizers.generator.step()
+        if term.module.player == GENERATOR:
+            value = term.weight * term.module(inputs).float()
+            losses[f"g_{term.name}"] = _checked(term.name, value, step).item()
+            loss_g = loss_g + value
+    precision.update(loss_g, optimizers.generator, precision.generator_scaler)
     losses["g"] = loss_g.item()
     return losses
