@@ -13,10 +13,15 @@ from derainbench.registries import OBJECTIVES
 class VanillaObjective(Objective):
     """Binary cross-entropy on logits against labels 1 (real) and 0 (fake), no smoothing.
 
-    The generator minimises BCE(D(fake), 1): the non-saturating form pix2pix trains with.
+    The generator minimises BCE(D(fake), 1), the non-saturating form pix2pix trains with; with
+    ``saturating`` it minimises log(1 − D(fake)) = −BCE(D(fake), 0), the form of the original
+    GAN paper and of Attentive GAN's equation.
     """
 
     name = "vanilla"
+
+    def __init__(self, saturating: bool = False) -> None:
+        self.saturating = saturating
 
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(
@@ -24,6 +29,8 @@ class VanillaObjective(Objective):
         ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
 
     def generator_loss(self, fake: Tensor) -> Tensor:
+        if self.saturating:
+            return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
         return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
@@ -43,11 +50,11 @@ class LeastSquaresObjective(Objective):
     "vanilla",
     paper="Goodfellow et al., 2014 (non-saturating generator loss); pix2pix's 'vanilla'",
     discriminator="BCE(D(real), 1) + BCE(D(fake), 0)",
-    generator="BCE(D(fake), 1)",
+    generator="BCE(D(fake), 1); with saturating=true: log(1 − D(fake))",
 )
-def vanilla() -> VanillaObjective:
-    """Non-saturating GAN loss: binary cross-entropy on logits."""
-    return VanillaObjective()
+def vanilla(saturating: bool = False) -> VanillaObjective:
+    """GAN loss as binary cross-entropy on logits (non-saturating generator loss by default)."""
+    return VanillaObjective(saturating=saturating)
 
 
 @OBJECTIVES.register(

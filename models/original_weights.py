@@ -8,11 +8,53 @@ fails with a clear message instead of loading wrongly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from torch import Tensor
 
-from derainbench.errors import DerainBenchError
+from derainbench.errors import DerainBenchError, UnknownNameError
+
+
+@dataclass(frozen=True)
+class ImportedGenerator:
+    """Original weights converted to derainbench: which generator, built how, with what state."""
+
+    generator: str
+    options: dict[str, Any]
+    state_dict: dict[str, Tensor]
+    note: str = ""
+
+
+#: Original-weights importers by source name ("pix2pix", "deblurgan", "deraindrop"...): each takes
+#: the original's state dict and returns an :class:`ImportedGenerator`. A family file registers its
+#: importer next to its model with :func:`register_importer`.
+IMPORTERS: dict[str, Callable[[Mapping[str, Tensor]], ImportedGenerator]] = {}
+
+
+def register_importer(
+    source: str,
+) -> Callable[[Callable[[Mapping[str, Tensor]], ImportedGenerator]], Callable]:
+    """Decorator: register the importer of an original code base's generator weights."""
+
+    def decorator(function: Callable[[Mapping[str, Tensor]], ImportedGenerator]) -> Callable:
+        IMPORTERS[source] = function
+        return function
+
+    return decorator
+
+
+def importer(source: str) -> Callable[[Mapping[str, Tensor]], ImportedGenerator]:
+    """The importer for ``source``, or one line naming the known sources."""
+    from derainbench.registries import load_components
+
+    load_components()  # family files register their importers on import
+    if source not in IMPORTERS:
+        raise UnknownNameError(
+            f"no importer for '{source}'; known: {', '.join(sorted(IMPORTERS)) or 'none'}"
+        )
+    return IMPORTERS[source]
 
 
 def _kind(key: str) -> str:

@@ -65,7 +65,7 @@ class VGGFeatures(nn.Module):
             )
             generator = torch.Generator().manual_seed(seed)
             with torch.no_grad():
-                for parameter in model.parameters():
+                for parameter in model.features.parameters():  # the classifier is never used
                     parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
         else:
             # Only the convolutional trunk is used; it must match exactly (strict).

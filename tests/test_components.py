@@ -123,3 +123,9 @@ def test_penalty_contract(name: str) -> None:
     assert torch.isfinite(value) and value.item() >= 0
     value.backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in discriminator.parameters())
+
+
+def test_saturating_generator_loss_is_log_one_minus_d() -> None:
+    logit = torch.tensor([[0.7]])
+    value = OBJECTIVES.create("vanilla", saturating=True).generator_loss(logit)
+    assert value.item() == pytest.approx(torch.log(1 - torch.sigmoid(logit)).item(), rel=1e-6)

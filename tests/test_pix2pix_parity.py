@@ -101,3 +101,29 @@ def test_paper_initialisation_is_normal_002() -> None:
     assert conv.weight.std().item() == pytest.approx(0.02, rel=0.02)
     assert conv.bias is None  # followed by BatchNorm, as in the original
     assert up_conv.bias is not None and up_conv.bias.abs().max().item() == 0.0
+
+
+@pytest.mark.parametrize(("num_downs", "ngf"), [(8, 64), (6, 8)])
+def test_pix2pix_importer_reads_the_configuration_from_the_weights(num_downs, ngf) -> None:
+    from derainbench.models.original_weights import importer
+
+    torch.manual_seed(0)
+    original = OriginalUnet(num_downs=num_downs, ngf=ngf).eval()
+    imported = importer("pix2pix")({f"module.{k}": v for k, v in original.state_dict().items()})
+    assert imported.generator == "unet"
+    assert imported.options == {"num_downs": num_downs, "ngf": ngf}
+    ours = derainbench.create_generator("unet", **imported.options)
+    ours.load_state_dict(imported.state_dict)
+    x = torch.rand(1, 3, 2**num_downs, 2**num_downs)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            ours.eval()(x).image * 2 - 1, original(x * 2 - 1), atol=1e-5, rtol=0
+        )
+
+
+def test_unknown_importer_names_the_known_ones() -> None:
+    from derainbench.errors import UnknownNameError
+    from derainbench.models.original_weights import importer
+
+    with pytest.raises(UnknownNameError, match="no importer for 'caffe'; known: .*pix2pix"):
+        importer("caffe")

@@ -15,7 +15,11 @@ from torch import Tensor, nn
 from derainbench.contracts import Generator, Restoration, from_signed, to_signed
 from derainbench.errors import DerainBenchError
 from derainbench.models.layers import NORMS, conv_bias_needed, init_normal, norm_layer
-from derainbench.models.original_weights import convert_in_order
+from derainbench.models.original_weights import (
+    ImportedGenerator,
+    convert_in_order,
+    register_importer,
+)
 from derainbench.registries import GENERATORS
 
 
@@ -126,6 +130,25 @@ def unet(
     model = UNetGenerator(num_downs=num_downs, ngf=ngf, norm=norm, dropout=dropout)
     init_normal(model, init_gain)
     return model
+
+
+@register_importer("pix2pix")
+def import_pix2pix(original: Mapping[str, Tensor]) -> ImportedGenerator:
+    """pix2pix ``latest_net_G.pth`` (unet_256, BatchNorm, dropout) → the ``unet`` generator."""
+    original = {k.removeprefix("module."): v for k, v in original.items()}
+    if "model.model.0.weight" not in original:
+        raise DerainBenchError("these are not pix2pix UnetGenerator weights (no model.model.0)")
+    ngf = int(original["model.model.0.weight"].shape[0])
+    options = {"num_downs": _count_levels(original), "ngf": ngf}
+    model = unet(**options)
+    return ImportedGenerator(
+        "unet", options, convert_original_unet(model, original), "pix2pix UnetGenerator weights"
+    )
+
+
+def _count_levels(original: Mapping[str, Tensor]) -> int:
+    # Each level nests one more "model." in the original's key names (plus the outer wrapper).
+    return max(key.count("model.") for key in original) - 1
 
 
 def convert_original_unet(
