@@ -301,3 +301,16 @@ def test_default_protocol_is_registered() -> None:
     assert protocol.name == DEFAULT_PROTOCOL
     assert protocol.columns == ("psnr", "ssim")
     assert {"description", "paper", "y_channel", "ssim"} <= set(metadata)
+
+
+def test_fast_ssim_matches_the_float64_reference_over_a_wide_range() -> None:
+    from derainbench.metrics.ssim import ssim_reference
+
+    generator = torch.Generator().manual_seed(0)
+    base = torch.rand(3, 1, 70, 90, generator=generator, dtype=torch.float64) * 255
+    noisy = (base + torch.randn(base.shape, generator=generator, dtype=torch.float64) * 20).clamp(
+        0, 255
+    )
+    fast = ssim(noisy, base, data_range=255.0)
+    exact = ssim_reference(noisy, base, data_range=255.0)
+    assert (fast - exact).abs().max().item() < 1e-6

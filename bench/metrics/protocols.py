@@ -86,3 +86,42 @@ def y_matlab() -> MetricProtocol:
         channels=partial(rgb_to_y_matlab, rounded=True),
         data_range=255.0,
     )
+
+
+@METRICS.register(
+    "y-float",
+    description="PSNR and SSIM on MATLAB's Y of the 8-bit images, not rounded (BasicSR)",
+    paper="BasicSR calculate_psnr/ssim with test_y_channel=True",
+    y_channel="16 + (65.481 R + 128.553 G + 24.966 B)/255 on uint8, unrounded",
+    ssim="11×11 Gaussian σ 1.5, K1 0.01, K2 0.03, L 255, valid window, no downsampling",
+)
+def y_float() -> MetricProtocol:
+    """PSNR and SSIM on the unrounded MATLAB Y (0.135 dB from y-matlab on average)."""
+    return MetricProtocol(
+        name="y-float",
+        description="PSNR and SSIM on MATLAB's unrounded Y of the 8-bit images",
+        channels=partial(rgb_to_y_matlab, rounded=False),
+        data_range=255.0,
+    )
+
+
+def _rgb_channels(rgb_uint8: Tensor) -> Tensor:
+    return rgb_uint8.to(torch.float64)
+
+
+@METRICS.register(
+    "rgb",
+    description="PSNR over all three channels, SSIM as the mean of per-channel SSIM",
+    paper="BasicSR on RGB; skimage with gaussian_weights=True, sigma=1.5, "
+    "use_sample_covariance=False, channel_axis",
+    y_channel="none (R, G, B)",
+    ssim="11×11 Gaussian σ 1.5 per channel, K1 0.01, K2 0.03, L 255, valid window",
+)
+def rgb() -> MetricProtocol:
+    """PSNR and SSIM on the three colour channels of the 8-bit images."""
+    return MetricProtocol(
+        name="rgb",
+        description="PSNR over R, G, B; SSIM averaged over the channels",
+        channels=_rgb_channels,
+        data_range=255.0,
+    )
