@@ -175,15 +175,18 @@ def test_derain_writes_native_size_pngs(tmp_path: Path, run_dir: Path) -> None:
 def test_leaderboard_formats(tmp_path: Path, run_dir: Path) -> None:
     board = tmp_path / "board.csv"
     assert cli("eval", str(run_dir), "--leaderboard", str(board))[0] == 0
-    code, out, _ = cli("leaderboard", "--path", str(board), "--format", "json")
+    code, out, _ = cli("leaderboard", "--path", str(board), "--view", "runs", "--format", "json")
     rows = json.loads(out)
     assert code == 0 and rows[0]["run_id"] == "run" and rows[0]["protocol"] == "y-matlab"
-    code, out, _ = cli("leaderboard", "--path", str(board), "--format", "md")
+    code, out, _ = cli("leaderboard", "--path", str(board), "--view", "runs", "--format", "md")
     assert out.splitlines()[0].startswith("| run_id | generator |")
-    code, out, _ = cli("leaderboard", "--path", str(board), "--format", "csv", "--all-columns")
+    code, out, _ = cli("leaderboard", "--path", str(board), "--format", "csv", "--view", "runs",
+                       "--all-columns")  # fmt: skip
     assert "config_hash" in out.splitlines()[0]
     code, out, _ = cli("leaderboard", "--path", str(board), "--where", "generator=resnet")
     assert code == 0 and "0 rows" in out
+    code, _, err = cli("leaderboard", "--path", str(board), "--where", "colour=red")
+    assert_one_line_error(code, err, "--where 'colour=red'")
 
 
 def test_two_concurrent_evaluations_both_land(tmp_path: Path, run_dir: Path) -> None:

@@ -1,16 +1,56 @@
-"""``derain-bench leaderboard``: the leaderboard as a table, Markdown, CSV or JSON."""
+"""``derain-bench leaderboard``: configurations with mean ± CI over seeds, or the raw rows."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from derainbench.cli.app import command, console
 from derainbench.errors import DerainBenchError
 from derainbench.leaderboard import SUMMARY_COLUMNS, default_path, export, read_leaderboard
+
+VIEWS = ("configs", "runs")
+# What the configuration view shows (the CSV/JSON exports keep mean, std and CI separately).
+CONFIG_COLUMNS = [
+    "recipe", "generator", "discriminator", "objective", "test_data", "protocol", "g_mode",
+    "n_seeds", "psnr", "ssim", "lpips_alex", "g_params", "g_macs", "latency_ms",
+]  # fmt: skip
+DIGITS = {"psnr": 2, "ssim": 4, "lpips_alex": 4}
+
+
+def filter_rows(frame: pd.DataFrame, where: list[str]) -> pd.DataFrame:
+    """Keep rows whose COLUMN equals VALUE for every ``COLUMN=VALUE``."""
+    for condition in where:
+        column, sep, value = condition.partition("=")
+        if not sep or column not in frame.columns:
+            known = ", ".join(frame.columns)
+            raise DerainBenchError(f"--where '{condition}' must be COLUMN=VALUE; columns: {known}")
+        frame = frame[frame[column].astype(str) == value]
+    return frame
+
+
+def config_view(frame: pd.DataFrame, formatted: bool) -> pd.DataFrame:
+    """Seeds pooled per configuration; ``formatted`` turns metrics into 'mean ± CI' strings."""
+    from derainbench.aggregate import aggregate_seeds, format_mean_ci
+
+    configs = aggregate_seeds(frame)
+    if not formatted:
+        return configs
+    shown = pd.DataFrame(index=configs.index)
+    for column in CONFIG_COLUMNS:
+        if column in DIGITS and f"{column}_mean" in configs:
+            shown[column] = [
+                format_mean_ci(m, c, DIGITS[column])
+                for m, c in zip(configs[f"{column}_mean"], configs[f"{column}_ci"], strict=True)
+            ]
+        elif column in configs:
+            shown[column] = configs[column]
+    return shown
 
 
 @command("leaderboard")
@@ -19,7 +59,15 @@ def leaderboard_command(
         Path | None,
         typer.Option("--path", help="Leaderboard CSV (default: results/leaderboard.csv)."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, md, csv or json.")] = "table",
+    view: Annotated[
+        str,
+        typer.Option(
+            "--view", help="configs: seeds pooled (mean ± 95 % CI); runs: one row per evaluation."
+        ),
+    ] = "configs",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, md, latex, csv or json.")
+    ] = "table",
     all_columns: Annotated[
         bool, typer.Option("--all-columns", help="Every column, not the summary.")
     ] = False,
@@ -27,25 +75,51 @@ def leaderboard_command(
         list[str] | None,
         typer.Option("--where", help="Keep rows whose COLUMN=VALUE (repeatable)."),
     ] = None,
-    sort: Annotated[str, typer.Option("--sort", help="Sort by this column, best first.")] = "psnr",
+    sort: Annotated[str, typer.Option("--sort", help="Sort by this metric, best first.")] = "psnr",
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw quality against cost into this PNG."),
+    ] = None,
+    cost: Annotated[
+        str, typer.Option("--cost", help="Cost axis of --plot: g_params, g_macs, latency_ms...")
+    ] = "g_params",
 ) -> None:
-    """Show the leaderboard; rows come only from `derain-bench eval` runs."""
-    frame = read_leaderboard(path or default_path())
-    for condition in where or []:
-        column, sep, value = condition.partition("=")
-        if not sep or column not in frame.columns:
-            raise DerainBenchError(
-                f"--where '{condition}' must be COLUMN=VALUE with a known column"
-            )
-        frame = frame[frame[column].astype(str) == value]
-    if sort in frame.columns:
-        frame = frame.sort_values(sort, ascending=False, kind="stable")
-    if not all_columns:
-        frame = frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]]
+    """Show the leaderboard: configurations with mean ± CI over seeds, or every row.
+
+    Rows come only from `derain-bench eval` runs. Filter with --where, export with --format,
+    and draw quality against cost with --plot.
+    """
+    if view not in VIEWS:
+        raise DerainBenchError(f"unknown view '{view}'; choose configs or runs")
+    frame = filter_rows(read_leaderboard(path or default_path()), where or [])
+    if view == "configs" and not frame.empty:
+        numeric = config_view(frame, formatted=False)
+        if plot is not None:
+            from derainbench.leaderboard_plot import plot_quality_vs_cost
+
+            plot_quality_vs_cost(numeric, plot, cost=cost)
+        key = f"{sort}_mean"
+        order = (
+            numeric.sort_values(key, ascending=sort == "lpips_alex").index
+            if key in numeric
+            else numeric.index
+        )
+        table = numeric if (all_columns or fmt in ("csv", "json")) else config_view(frame, True)
+        table = table.loc[order]
+    else:
+        if sort in frame.columns:
+            frame = frame.sort_values(sort, ascending=sort == "lpips_alex", kind="stable")
+        table = frame if all_columns else frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]]
     if fmt != "table":
-        typer.echo(export(frame, fmt), nl=False)
-        return
-    table = Table(title=f"leaderboard ({len(frame)} rows)", title_justify="left")
+        typer.echo(export(table, fmt), nl=False)
+    else:
+        _print_table(table, f"leaderboard: {view} ({len(table)} rows)")
+    if plot is not None and view == "configs" and not frame.empty:
+        console.print(f"plot written to {plot}")
+
+
+def _print_table(frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title, title_justify="left")
     for column in frame.columns:
         table.add_column(column, justify="right" if frame[column].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
@@ -55,6 +129,8 @@ def leaderboard_command(
 
 def _format(value: object) -> str:
     if isinstance(value, float):
+        if math.isnan(value):
+            return ""
         return f"{value:.4f}" if abs(value) < 1e5 else f"{value:,.0f}"
     if isinstance(value, int) and value >= 10_000:
         return f"{value:,}"

@@ -1,0 +1,80 @@
+"""Leaderboard views: seeds pooled per configuration with a t-interval, exports, the cost plot."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from PIL import Image
+from scipy import stats
+from typer.testing import CliRunner
+
+from derainbench.aggregate import aggregate_seeds, confidence_halfwidth
+from derainbench.cli import app
+from derainbench.leaderboard import append_row, read_leaderboard
+
+RUNS = {  # configuration → PSNR per seed
+    ("aaa", "unet", "patchgan"): [30.0, 31.0, 32.0],
+    ("bbb", "resnet", "critic"): [28.0, 28.5],
+    ("ccc", "unet", "none"): [27.0],
+}
+
+
+@pytest.fixture
+def board(tmp_path):
+    path = tmp_path / "board.csv"
+    for (digest, generator, discriminator), values in RUNS.items():
+        for seed, psnr in enumerate(values):
+            append_row(path, {
+                "run_id": f"{digest}-s{seed}", "config_hash": digest, "recipe": "r",
+                "generator": generator, "discriminator": discriminator, "test_data": "set:test",
+                "protocol": "y-matlab", "g_mode": "eval", "n_images": 4, "psnr": psnr,
+                "ssim": 0.9 - 0.01 * seed, "seed": seed, "g_params": 1000 * len(values),
+            })  # fmt: skip
+    return path
+
+
+def test_seeds_are_pooled_with_a_student_t_interval(board) -> None:
+    configs = aggregate_seeds(read_leaderboard(board)).set_index("config_hash")
+    assert configs.loc["aaa", "n_seeds"] == 3
+    assert configs.loc["aaa", "psnr_mean"] == pytest.approx(31.0)
+    assert configs.loc["aaa", "psnr_std"] == pytest.approx(1.0)
+    assert configs.loc["aaa", "psnr_ci"] == pytest.approx(stats.t.ppf(0.975, 2) / math.sqrt(3))
+    assert math.isnan(configs.loc["ccc", "psnr_ci"])  # one seed: no interval, not zero
+
+
+def test_confidence_halfwidth_needs_two_values() -> None:
+    import pandas as pd
+
+    assert math.isnan(confidence_halfwidth(pd.Series([1.0])))
+    assert confidence_halfwidth(pd.Series([1.0, 3.0])) == pytest.approx(stats.t.ppf(0.975, 1))
+
+
+def test_config_view_sorted_and_exported(board, tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["leaderboard", "--path", str(board), "--format", "json"])
+    records = json.loads(result.stdout)
+    assert [r["config_hash"] for r in records] == ["aaa", "bbb", "ccc"]  # best PSNR first
+    result = runner.invoke(app, ["leaderboard", "--path", str(board), "--format", "md"])
+    assert "| 31.00 ± 2.48 |" in result.stdout
+    result = runner.invoke(app, ["leaderboard", "--path", str(board), "--format", "latex"])
+    assert result.stdout.startswith("\\begin{tabular}") and "31.00 $\\pm$ 2.48" in result.stdout
+    result = runner.invoke(
+        app, ["leaderboard", "--path", str(board), "--where", "generator=unet", "-f", "csv"]
+    )
+    assert result.stdout.count("\n") == 3  # header + the two U-Net configurations
+
+
+def test_quality_against_cost_plot(board, tmp_path) -> None:
+    plot = tmp_path / "plot.png"
+    result = CliRunner().invoke(
+        app, ["leaderboard", "--path", str(board), "--plot", str(plot), "--cost", "g_params"]
+    )
+    assert result.exit_code == 0, result.stderr
+    with Image.open(plot) as image:
+        assert image.size[0] > 400 and image.size[1] > 300
+    result = CliRunner().invoke(
+        app, ["leaderboard", "--path", str(board), "--plot", str(plot), "--cost", "latency_ms"]
+    )
+    assert result.exit_code == 2 and "no 'latency_ms' values" in result.stderr
