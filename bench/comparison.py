@@ -1,0 +1,94 @@
+"""Paired comparison of two evaluations over the same test images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from derainbench.errors import DerainBenchError
+
+METHODS = ("bootstrap", "wilcoxon")
+
+
+@dataclass
+class Comparison:
+    """B − A on one metric: the mean paired difference, its interval and a p-value."""
+
+    metric: str
+    n_images: int
+    mean_a: float
+    mean_b: float
+    difference: float
+    low: float
+    high: float
+    p_value: float
+    method: str
+    b_better: int  # images on which B is better
+
+
+def per_image_csv(source: Path, test: str | None, protocol: str, mode: str = "eval") -> Path:
+    """The per-image CSV of a run folder for (test set, protocol, mode), or ``source`` itself."""
+    if source.is_file():
+        return source
+    folder = source / "eval"
+    if not folder.is_dir():
+        raise DerainBenchError(f"{source} has no evaluations (run `derain-bench eval` first)")
+    found = sorted(folder.glob(f"*__{protocol}__{mode}.csv"))
+    if test is not None:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in test)
+        found = [p for p in found if p.name.startswith(f"{safe}__")]
+    if len(found) != 1:
+        names = ", ".join(p.name for p in folder.glob("*.csv")) or "none"
+        what = "no" if not found else "several"
+        raise DerainBenchError(
+            f"{what} {protocol}/{mode} evaluations in {folder} ({names}); name one with --test"
+        )
+    return found[0]
+
+
+def compare(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    metric: str = "psnr",
+    method: str = "bootstrap",
+    level: float = 0.95,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> Comparison:
+    """Paired difference B − A over the images both evaluated (they must be the same images)."""
+    if method not in METHODS:
+        raise DerainBenchError(f"unknown method '{method}'; choose bootstrap or wilcoxon")
+    for frame, name in ((a, "A"), (b, "B")):
+        if metric not in frame:
+            raise DerainBenchError(f"evaluation {name} has no '{metric}' column")
+    if set(a["image"]) != set(b["image"]):
+        only = sorted(set(a["image"]) ^ set(b["image"]))[:5]
+        raise DerainBenchError(
+            f"A and B were evaluated on different images (e.g. {', '.join(map(str, only))}); "
+            f"a paired test needs the same test set"
+        )
+    joined = a[["image", metric]].merge(b[["image", metric]], on="image", suffixes=("_a", "_b"))
+    diff = (joined[f"{metric}_b"] - joined[f"{metric}_a"]).to_numpy(dtype=np.float64)
+    if not np.isfinite(diff).all():
+        raise DerainBenchError(f"'{metric}' has infinite values (identical images?)")
+    mean = float(diff.mean())
+    if method == "bootstrap":
+        rng = np.random.default_rng(seed)
+        means = diff[rng.integers(0, len(diff), size=(resamples, len(diff)))].mean(axis=1)
+        low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+        # Two-sided bootstrap p-value for "no difference": how often the resampled mean
+        # falls on the other side of zero, doubled.
+        p_value = min(1.0, 2 * min((means <= 0).mean(), (means >= 0).mean()))
+    else:
+        result = stats.wilcoxon(diff) if np.any(diff != 0) else None
+        p_value = 1.0 if result is None else float(result.pvalue)
+        half = stats.t.ppf((1 + level) / 2, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+        low, high = mean - half, mean + half
+    return Comparison(
+        metric, len(diff), float(joined[f"{metric}_a"].mean()), float(joined[f"{metric}_b"].mean()),
+        mean, float(low), float(high), float(p_value), method, int((diff > 0).sum()),
+    )  # fmt: skip
