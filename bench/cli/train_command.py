@@ -193,6 +193,8 @@ def _print_dry_run(config: dict[str, Any], digest: str, run_dir: Path, as_json: 
         "conditional": bool(parts.discriminator and parts.discriminator.conditional),
         "objective": config["objective"]["name"],
         "terms": {t.name: sorted(t.module.needs) for t in parts.terms},
+        "penalties": [p.name for p in parts.penalties],
+        "d_steps": train["d_steps"],
     }
     if as_json:
         console.print_json(json.dumps(record))

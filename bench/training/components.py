@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from torch import nn
 from torch.utils.data import Dataset
 
 from derainbench.config import NO_DISCRIMINATOR
@@ -127,4 +128,42 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
                 f"discriminator"
             )
         check_term_needs(term.name, term.module.needs, components)
+    if discriminator is not None:
+        check_adversarial_setup(config, objective, discriminator, penalties)
     return Components(generator, discriminator, objective, terms, penalties)
+
+
+def check_adversarial_setup(
+    config: dict[str, Any],
+    objective: Objective,
+    discriminator: Discriminator,
+    penalties: list[WeightedPenalty],
+) -> None:
+    """Refuse, in one sentence, an objective, penalty and discriminator that cannot train."""
+    name = config["discriminator"]["name"]
+    if getattr(objective, "needs_lipschitz", False) and not any(
+        getattr(p.module, "enforces_lipschitz", False) for p in penalties
+    ):
+        raise IncompatibleComponentsError(
+            f"objective '{config['objective']['name']}' needs a Lipschitz constraint: "
+            f"add penalty 'gradient-penalty'"
+        )
+    mixes_samples = any(
+        isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
+    )
+    for penalty in penalties:
+        if getattr(penalty.module, "needs_independent_samples", False) and mixes_samples:
+            raise IncompatibleComponentsError(
+                f"penalty '{penalty.name}' needs per-sample gradient norms, which discriminator "
+                f"'{name}' mixes across the batch with BatchNorm; choose a discriminator without "
+                f"BatchNorm, such as patchgan with norm 'instance'"
+            )
+    # A discriminator with a fixed-size layer (a flattening FC) declares its input side, as an
+    # attribute of the built model (it may be an option) or in its registry metadata.
+    size = getattr(discriminator, "input_size", DISCRIMINATORS.get(name).metadata.get("input_size"))
+    crop = config["train"].get("crop")
+    if size is not None and crop is not None and crop != size:
+        raise IncompatibleComponentsError(
+            f"discriminator '{name}' takes only {size}×{size} inputs, but the training crop is "
+            f"{crop} pixels; set --crop {size} or choose an any-size discriminator"
+        )

@@ -101,6 +101,8 @@ def train(
     parts.generator.to(device).train()
     if parts.discriminator is not None:
         parts.discriminator.to(device).train()
+    for term in parts.terms:  # terms may hold networks (VGG features) that must share the device
+        term.module.to(device)
     optimizers = _make_optimizers(parts, config["optimizer"])
     multiplier = lr_multiplier(
         config["optimizer"]["schedule"], total_steps, config["optimizer"]["decay_start"]
