@@ -18,6 +18,7 @@ from derainbench.models.pretrained import VGG16, VGG19, load_weights
 
 RANDOM_FOR_TESTS = "random-for-tests"
 ARCHITECTURES = {"vgg16": VGG16, "vgg19": VGG19}
+_CONFIGS = {"vgg16": "D", "vgg19": "E"}  # torchvision's names for the two layer lists
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 INPUT_CONVENTIONS = ("imagenet", "signed")
@@ -50,13 +51,14 @@ class VGGFeatures(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        import torchvision  # heavy: imported only when a VGG loss is built
+        from torchvision.models import vgg  # heavy: imported only when a VGG loss is built
 
         if architecture not in ARCHITECTURES:
             raise DerainBenchError(f"unknown VGG '{architecture}'; choose vgg16 or vgg19")
         if input_convention not in INPUT_CONVENTIONS:
             raise DerainBenchError(f"input_convention must be one of {INPUT_CONVENTIONS}")
-        model = getattr(torchvision.models, architecture)(weights=None)
+        # Only the convolutional trunk: the classifier (over 100 M parameters) is never used.
+        features = vgg.make_layers(vgg.cfgs[_CONFIGS[architecture]], batch_norm=False)
         if weights == RANDOM_FOR_TESTS:
             warnings.warn(
                 f"{architecture} with RANDOM weights (seed {seed}): for tests only, the loss "
@@ -65,7 +67,7 @@ class VGGFeatures(nn.Module):
             )
             generator = torch.Generator().manual_seed(seed)
             with torch.no_grad():
-                for parameter in model.features.parameters():  # the classifier is never used
+                for parameter in features.parameters():
                     parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
         else:
             # Only the convolutional trunk is used; it must match exactly (strict).
@@ -75,15 +77,15 @@ class VGGFeatures(nn.Module):
                 for k, v in state.items()
                 if k.startswith("features.")
             }
-            model.features.load_state_dict(trunk, strict=True)
-        names = layer_names(model.features)
+            features.load_state_dict(trunk, strict=True)
+        names = layer_names(features)
         unknown = [layer for layer in layers if layer not in names]
         if unknown:
             raise DerainBenchError(
                 f"{architecture} has no layer {', '.join(unknown)}; layers: {', '.join(names)}"
             )
         last = max(names.index(layer) for layer in layers)
-        self.trunk = model.features[: last + 1].eval()
+        self.trunk = features[: last + 1].eval()
         self.taps = {names.index(layer): layer for layer in layers}
         self.input_convention = input_convention
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
