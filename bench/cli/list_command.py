@@ -28,6 +28,8 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 
 def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
+        if any(len(str(v)) > 40 for v in value):  # sentences (a recipe's deviations): one a line
+            return "\n".join(f"• {v}" for v in value)
         return ", ".join(map(str, value)) or "-"
     return "-" if value is None or value == "" else str(value)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -15,6 +16,15 @@ def _load(file_name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _builder(recipe: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """A builder that returns a fresh copy of ``recipe`` (callers may edit what they get)."""
+
+    def builder() -> dict[str, Any]:
+        return copy.deepcopy(recipe)
+
+    return builder
+
+
 def _register_shipped_recipes() -> None:
     for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name):
         if not item.name.endswith(".toml"):
@@ -23,9 +33,7 @@ def _register_shipped_recipes() -> None:
         meta = recipe.get("recipe", {})
         name = item.name.removesuffix(".toml")
 
-        def builder(_recipe: dict[str, Any] = recipe) -> dict[str, Any]:
-            return copy.deepcopy(_recipe)
-
+        builder = _builder(recipe)
         builder.__doc__ = meta.get("description", "")
         builder.__module__ = __name__
         RECIPES.register(
@@ -36,6 +44,7 @@ def _register_shipped_recipes() -> None:
             discriminator=recipe.get("discriminator", {}).get("name"),
             objective=recipe.get("objective", {}).get("name"),
             terms=[t["name"] for t in recipe.get("terms", [])],
+            deviations=meta.get("deviations", []),
             file=item.name,
         )(builder)
 
