@@ -10,13 +10,15 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from derainbench.datasets.masks import raindrop_mask
 from derainbench.datasets.transforms import as_size, paired_hflip, paired_random_crop
 
 Sample = dict[str, Any]
 
 
 class PairedDataset(Dataset, abc.ABC):
-    """(rainy, clean) pairs; items are ``{"rainy", "clean", "name"}`` dicts of (3, H, W) tensors.
+    """(rainy, clean) pairs; items are ``{"rainy", "clean", "name"}`` dicts of (3, H, W) tensors,
+    plus ``"mask"`` (1, H, W) when ``provides`` contains "mask".
 
     An item is addressed by ``index`` or ``(index, sample_seed)``. The seed alone decides the
     random crop and flip, so a resumed run or another worker order yields the same samples.
@@ -46,6 +48,10 @@ class PairedDataset(Dataset, abc.ABC):
     def load_pair(self, index: int) -> tuple[Tensor, Tensor]:
         """The full-size (rainy, clean) pair at ``index``, both of the same size."""
 
+    def load_mask(self, index: int, rainy: Tensor, clean: Tensor) -> Tensor:
+        """The raindrop mask (1, H, W) of full-size pair ``index``: by default derived from it."""
+        return raindrop_mask(rainy, clean)
+
     def __getitem__(self, key: int | tuple[int, int]) -> Sample:
         """Load pair ``index`` and augment it with randomness drawn from ``sample_seed``."""
         if isinstance(key, tuple):
@@ -58,6 +64,10 @@ class PairedDataset(Dataset, abc.ABC):
         index %= size
         sample_seed = index if seed is None else seed
         rainy, clean = self.load_pair(index)
+        # The mask rides along with the rainy image: one window, one flip, the same random draws
+        # as without a mask.
+        if "mask" in self.provides:
+            rainy = torch.cat([rainy, self.load_mask(index, rainy, clean)])
         if self.crop is not None or self.flip:
             generator = torch.Generator().manual_seed(sample_seed)
             if self.crop is not None:
@@ -65,11 +75,14 @@ class PairedDataset(Dataset, abc.ABC):
             if self.flip:
                 rainy, clean = paired_hflip(rainy, clean, generator)
         # contiguous: a crop is a view that would keep the whole image alive in the batch
-        return {
-            "rainy": rainy.contiguous(),
+        sample = {
+            "rainy": rainy[:3].contiguous(),
             "clean": clean.contiguous(),
             "name": self.pair_names()[index],
         }
+        if "mask" in self.provides:
+            sample["mask"] = rainy[3:].contiguous()
+        return sample
 
     def describe(self) -> dict[str, Any]:
         """What a run's config and leaderboard record about this dataset."""

@@ -67,6 +67,27 @@ def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     return decorator
 
 
+def sub_command(sub_app: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
+    """Register ``name`` on a sub-app (e.g. ``data synth``) with the error handling of command."""
+
+    def decorator(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            try:
+                return function(*a, **k)
+            except DerainBenchError as error:
+                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+                raise typer.Exit(2) from None
+            except KeyboardInterrupt:
+                err_console.print("[bold red]interrupted[/]", highlight=False)
+                raise typer.Exit(130) from None
+
+        sub_app.command(name, **kwargs)(wrapper)
+        return function
+
+    return decorator
+
+
 def _show_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
     err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 

@@ -31,20 +31,26 @@ def demo_command(
     n_train: Annotated[int, typer.Option("--n-train", help="Training pairs to render.")] = 64,
     n_test: Annotated[int, typer.Option("--n-test", help="Test pairs to render.")] = 12,
     size: Annotated[int, typer.Option("--size", help="Side of the rendered pairs, px.")] = 160,
+    preset: Annotated[
+        str, typer.Option("--preset", help="SynthDrop raindrops: light, medium or large.")
+    ] = "medium",
     seed: Annotated[int, typer.Option("--seed", help="Seeds the data and the training.")] = 0,
     leaderboard: LeaderboardPath = None,
     device: Device = "auto",
 ) -> None:
     """Run the main job end to end on built-in synthetic data (minutes on a CPU).
 
-    Renders a small synthetic rain set from the photos shipped with scikit-image, trains pix2pix
-    briefly, evaluates it under the y-matlab protocol, appends to the leaderboard and shows it.
+    Renders a small SynthDrop-SK set (raindrops on the photos shipped with scikit-image) to disk,
+    trains pix2pix briefly on it, evaluates it under the y-matlab protocol, appends to the
+    leaderboard and shows it.
     Rerunning continues an interrupted demo and re-uses finished work.
     """
     from derainbench.baselines import InputAsOutput
     from derainbench.cli.train_command import build_config
     from derainbench.config import config_hash
-    from derainbench.datasets.toy_rain import TOY_RAIN_NAME, TOY_RAIN_VERSION, write_toy_rain_set
+    from derainbench.datasets.raindrop_presets import RENDERER_VERSION
+    from derainbench.datasets.synth_writer import write_synthdrop
+    from derainbench.datasets.synthdrop import SYNTHDROP_NAME
     from derainbench.evaluation import evaluate_generator, evaluate_run
     from derainbench.leaderboard import default_path, read_leaderboard
     from derainbench.runfolder import RunFolder, default_run_id
@@ -52,9 +58,17 @@ def demo_command(
     from derainbench.training.loop import existing_run_state, train
 
     board = leaderboard or default_path()
-    console.rule(f"1/3 data: {TOY_RAIN_NAME} v{TOY_RAIN_VERSION} (synthetic streaks, a toy proxy)")
-    data = write_toy_rain_set(out / "data", n_train=n_train, n_test=n_test, size=size, seed=seed)
-    console.print(f"{n_train} training and {n_test} test pairs in {data}")
+    console.rule(
+        f"1/3 data: {SYNTHDROP_NAME} v{RENDERER_VERSION} (raindrops rendered on real photos, "
+        "a proxy)"
+    )
+    # Written to disk, so the run reads it through the same paired-folder path as real data;
+    # test backgrounds are photos the training set never shows. The folder names the renderer
+    # version and preset, so a changed set never resumes a run trained on the old one.
+    data = out / f"synthdrop-v{RENDERER_VERSION}-{preset}"
+    for split, count in (("train", n_train), ("test", n_test)):
+        write_synthdrop(data / split, count, size, preset, seed, split)
+    console.print(f"{n_train} training and {n_test} held-out-photo test pairs in {data}")
 
     console.rule("2/3 train: pix2pix (U-Net + conditional PatchGAN) at demo scale")
     config = build_config(
