@@ -1,4 +1,5 @@
-"""Sample grids a person can look at: one row per image, columns rainy | restored | clean."""
+"""Sample grids a person can look at: one row per image, columns rainy | restored | clean
+(| the attention map of each recurrent step, for generators that have them)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ def center_crop_batch(images: Tensor, size: int) -> Tensor:
 
 
 def save_sample_grid(generator: Generator, rainy: Tensor, clean: Tensor, path: Path) -> None:
-    """Restore ``rainy`` in eval mode and write the rainy | restored | clean grid as a PNG."""
+    """Restore ``rainy`` in eval mode and write the rainy | restored | clean grid as a PNG,
+    followed by one attention heat-map overlay per recurrent step when the generator has them."""
+    from derainbench.attention_view import attention_overlays
+
     with generator_mode(generator, "eval"):
-        restored = restore(generator, rainy).image
-    rows = torch.stack([rainy, restored.clamp(0, 1), clean], dim=1).flatten(0, 1)
-    grid = make_grid(rows.cpu(), nrow=3, padding=2, pad_value=1.0)
+        restored = restore(generator, rainy)
+    columns = [rainy, restored.image.clamp(0, 1), clean]
+    columns += attention_overlays(rainy, restored.attention or [])
+    rows = torch.stack(columns, dim=1).flatten(0, 1)
+    grid = make_grid(rows.cpu(), nrow=len(columns), padding=2, pad_value=1.0)
     save_png(grid, path)

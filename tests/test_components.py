@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from derainbench.contracts import Discriminator, Generator, Judgement, Restoration
+from derainbench.contracts import (
+    ATTENTION,
+    MASK,
+    PYRAMID,
+    Discriminator,
+    Generator,
+    Judgement,
+    Restoration,
+)
 from derainbench.losses.base import LossTerm, Objective, TermInputs
 from derainbench.registries import DISCRIMINATORS, GENERATORS, OBJECTIVES, PENALTIES, TERMS
 
@@ -26,7 +35,9 @@ def test_generator_contract(name: str) -> None:
     assert isinstance(out, Restoration)
     assert out.image.shape == rainy.shape
     assert out.image.dtype == torch.float32
-    out.image.mean().backward()
+    # Every parameter shapes some output (side outputs only feed auxiliary losses).
+    auxiliary = [*(out.pyramid or []), *(out.attention or [])]
+    (out.image.mean() + sum(x.mean() for x in auxiliary)).backward()
     grads = [p.grad for p in generator.parameters()]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert any(g.abs().sum() > 0 for g in grads)
@@ -75,15 +86,44 @@ def test_objective_prefers_correct_verdicts(name: str) -> None:
     assert objective.generator_loss(confident) < objective.generator_loss(-confident)
 
 
+def _term_inputs(needs: frozenset[str], clean: torch.Tensor, restored: torch.Tensor) -> TermInputs:
+    """Inputs carrying what a term needs; each auxiliary output derives from ``restored`` and
+    equals its target when ``restored`` is ``clean`` (rainy = clean: an empty mask)."""
+    difference = (restored - clean).mean(1, keepdim=True)
+    restoration = Restoration(
+        image=restored,
+        attention=[difference, difference] if ATTENTION in needs else None,
+        pyramid=[F.interpolate(restored, scale_factor=s, mode="area") for s in (0.25, 0.5)]
+        if PYRAMID in needs
+        else None,
+    )
+    mask = torch.zeros_like(difference) if MASK in needs else None
+    return TermInputs(clean, clean, restoration, mask=mask)
+
+
 @pytest.mark.parametrize("name", TERMS.names())
 def test_loss_term_contract(name: str) -> None:
     term = _tiny(TERMS, name)
     assert isinstance(term, LossTerm)
     clean = torch.rand(2, 3, 16, 16)
-    same = TermInputs(clean, clean, Restoration(image=clean.clone()))
-    assert term(same).item() == pytest.approx(0.0, abs=1e-7)
     restored = (clean + 0.1 * torch.randn_like(clean)).requires_grad_()
-    value = term(TermInputs(clean, clean, Restoration(image=restored)))
+    if term.player == "discriminator":
+        # A discriminator-side term trains the discriminator: its gradient reaches D's outputs.
+        fake = Judgement(torch.zeros(2, 1, requires_grad=True), torch.rand(2, 1, 16, 16))
+        real = Judgement(torch.zeros(2, 1, requires_grad=True), torch.rand(2, 1, 16, 16))
+        for judgement in (fake, real):
+            judgement.attention.requires_grad_()
+        inputs = _term_inputs(term.needs, clean, restored.detach())
+        inputs.judgement, inputs.real_judgement = fake, real
+        value = term(inputs)
+        assert value.ndim == 0 and value.item() >= 0
+        value.backward()
+        grads = [t.grad for j in (fake, real) for t in (j.logits, j.attention)]
+        assert any(g is not None and g.abs().sum() > 0 for g in grads)
+        return
+    same = _term_inputs(term.needs, clean, clean.clone())
+    assert term(same).item() == pytest.approx(0.0, abs=1e-7)
+    value = term(_term_inputs(term.needs, clean, restored))
     assert value.ndim == 0 and value.item() > 0
     value.backward()
     assert restored.grad is not None and restored.grad.abs().sum() > 0

@@ -10,7 +10,7 @@ from rich.progress import Progress
 
 from derainbench.cli.app import command, console, err_console
 from derainbench.cli.options import Device, TrainMode
-from derainbench.errors import DataError
+from derainbench.errors import DataError, DerainBenchError
 
 
 def collect_images(inputs: list[Path]) -> list[Path]:
@@ -40,14 +40,29 @@ def derain_command(
     ),
     train_mode: TrainMode = False,
     device: Device = "auto",
+    attention: Annotated[
+        bool,
+        typer.Option(
+            "--attention",
+            help="Also write each recurrent step's attention map as a heat-map overlay on the "
+            "input: OUT/attention/NAME_step1.png ... (attentive generators only).",
+        ),
+    ] = False,
 ) -> None:
     """Restore images at their native size and write one PNG per input into --out."""
+    from derainbench.attention_view import attention_overlays
+    from derainbench.contracts import ATTENTION
     from derainbench.datasets.image_io import load_rgb, save_png
     from derainbench.evaluation import load_run_generator
     from derainbench.restore import generator_mode, restore
 
     files = collect_images(inputs)
-    generator, _ = load_run_generator(checkpoint, device)
+    generator, state = load_run_generator(checkpoint, device)
+    if attention and ATTENTION not in generator.provides:
+        raise DerainBenchError(
+            f"--attention: generator '{state['config']['generator']['name']}' of this run "
+            f"produces no attention maps"
+        )
     target = next(generator.parameters()).device
     stems = [f.stem for f in files]
     if len(set(stems)) != len(stems):
@@ -59,6 +74,11 @@ def derain_command(
         task = progress.add_task("derain", total=len(files))
         for path in files:
             rainy = load_rgb(path)[None].to(target)
-            save_png(restore(generator, rainy).image[0].cpu(), out / f"{path.stem}.png")
+            restored = restore(generator, rainy)
+            save_png(restored.image[0].cpu(), out / f"{path.stem}.png")
+            if attention:
+                overlays = attention_overlays(rainy, restored.attention or [])
+                for step, overlay in enumerate(overlays, start=1):
+                    save_png(overlay[0].cpu(), out / "attention" / f"{path.stem}_step{step}.png")
             progress.advance(task)
     console.print(f"{len(files)} restored image(s) written to {out}")

@@ -1,0 +1,148 @@
+"""`derain-bench ablate`: the design, needs-driven pruning, training every variant, the table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from derainbench.ablation import (
+    DESIGNS,
+    design_variants,
+    factor_variants,
+    plan,
+    split_values,
+)
+from derainbench.ablation_runner import summarise
+from derainbench.cli import app
+from derainbench.errors import DerainBenchError
+from derainbench.statistics import mean_interval, paired_differences
+from tests.conftest import tiny_config
+from tests.test_attentive_losses import TINY_ATTENTIVE, tiny_attentive
+
+DEFAULT_VARIANTS = [
+    "full",
+    "no-arn",
+    "no-attention-loss",
+    "plain-discriminator",
+    "no-multiscale",
+    "no-perceptual",
+    "steps-1",
+    "steps-2",
+    "steps-3",
+    "steps-4",
+]
+
+
+def test_the_default_design_names_the_papers_ablations() -> None:
+    assert [v.name for v in DESIGNS["default"]] == DEFAULT_VARIANTS
+    config = tiny_attentive()
+    names = [v.name for v in design_variants(None, ["recurrent_steps=1,2"], config)]
+    assert names == ["full", "recurrent_steps=1", "recurrent_steps=2"]  # factors: design 'none'
+    names = [v.name for v in design_variants("steps", [], config)]
+    assert names == ["full", "steps-1", "steps-2", "steps-3", "steps-4"]
+
+
+def test_factors_from_the_command_line() -> None:
+    config = tiny_attentive()
+    (variant,) = factor_variants("attention_map=false", config)
+    assert variant.overrides == ("discriminator.attention_map=false",)
+    variants = factor_variants("terms.1.weights=[1.0, 1.0, 1.0],[0, 0, 1]", config)
+    assert [v.overrides[0] for v in variants] == [
+        "terms.1.weights=[1.0, 1.0, 1.0]",
+        "terms.1.weights=[0, 0, 1]",
+    ]
+    assert split_values("1, 'a,b', [2, 3]") == ["1", "'a,b'", "[2, 3]"]
+    with pytest.raises(DerainBenchError, match="option of generator and discriminator"):
+        factor_variants("width=0.5", config)
+    with pytest.raises(DerainBenchError, match="'depth' is not an option"):
+        factor_variants("depth=3", config)
+    with pytest.raises(DerainBenchError, match="variant names repeat: recurrent_steps=1"):
+        design_variants(None, ["recurrent_steps=1,1"], config)
+
+
+def test_planning_drops_terms_whose_needs_disappear_and_says_so() -> None:
+    config = tiny_attentive()
+    planned = {p.name: p for p in plan(config, DESIGNS["default"], frozenset({"mask"}))}
+    terms = {name: [t["name"] for t in p.config["terms"]] for name, p in planned.items()}
+    assert terms["full"] == ["attention", "multiscale", "perceptual", "attention-map"]
+    assert terms["no-arn"] == ["multiscale", "perceptual"]
+    assert planned["no-arn"].config["generator"]["recurrent_steps"] == 0
+    assert planned["no-arn"].notes == [
+        "dropped loss term 'attention': it needs attention maps, which the generator no longer "
+        "produces",
+        "dropped loss term 'attention-map': it needs attention maps, which the generator no "
+        "longer produces",
+    ]
+    assert terms["plain-discriminator"] == ["attention", "multiscale", "perceptual"]
+    assert "'attention-map'" in planned["plain-discriminator"].notes[0]
+    assert terms["no-attention-loss"] == ["multiscale", "perceptual", "attention-map"]
+    assert planned["steps-4"].same_as == "full" and not planned["steps-4"].trains
+    assert all(p.error is None for p in planned.values())
+
+
+def test_impossible_variants_are_reported_not_raised() -> None:
+    config = tiny_config()  # pix2pix: no recurrent network, no attention loss
+    planned = {p.name: p for p in plan(config, DESIGNS["default"], frozenset())}
+    assert planned["full"].trains
+    assert "generator 'unet' has no option 'recurrent_steps'" in planned["no-arn"].error
+    assert planned["no-attention-loss"].error == "the recipe has no loss term 'attention' to remove"
+    bad = factor_variants("generator.recurrence=gru", tiny_attentive())
+    (item,) = plan(tiny_attentive(), bad, frozenset({"mask"}))
+    assert "unknown recurrence 'gru'" in item.error
+
+
+def test_statistics_mean_and_t_interval() -> None:
+    interval = mean_interval([1.0, 2.0, 3.0])
+    assert interval.mean == 2.0 and interval.n == 3
+    assert interval.half_width == pytest.approx(4.302653 / math.sqrt(3), rel=1e-6)
+    assert math.isnan(mean_interval([5.0]).half_width)
+    assert paired_differences({0: 3.0, 1: 5.0, 2: 1.0}, {0: 1.0, 1: 1.0}) == {0: 2.0, 1: 4.0}
+
+
+def test_differences_are_paired_by_seed() -> None:
+    planned = plan(
+        tiny_attentive(), [DESIGNS["default"][0], DESIGNS["default"][5]], frozenset({"mask"})
+    )
+    runs = pd.DataFrame(
+        [
+            {"variant": "full", "seed": 0, "psnr": 20.0, "ssim": 0.5, "error": ""},
+            {"variant": "full", "seed": 1, "psnr": 30.0, "ssim": 0.7, "error": ""},
+            {"variant": "no-perceptual", "seed": 0, "psnr": 19.0, "ssim": 0.5, "error": ""},
+            {"variant": "no-perceptual", "seed": 1, "psnr": 29.0, "ssim": 0.6, "error": ""},
+        ]
+    )
+    summary = summarise(planned, runs).set_index("variant")
+    # Seed effects (20 vs 30 dB) cancel: both seeds lose exactly 1 dB.
+    assert summary.loc["no-perceptual", "delta_psnr_mean"] == pytest.approx(-1.0)
+    assert summary.loc["no-perceptual", "delta_psnr_ci95"] == pytest.approx(0.0)
+    assert summary.loc["no-perceptual", "psnr_ci95"] > 50  # unpaired, the spread is huge
+    assert math.isnan(summary.loc["full", "delta_psnr_mean"])
+
+
+def test_ablate_trains_every_variant_and_prints_the_table(tmp_path) -> None:
+    board = tmp_path / "leaderboard.csv"
+    args = ["ablate", "--steps", "1", "--batch-size", "2", "--crop", "32", "--device", "cpu"]
+    args += ["--out", str(tmp_path / "ablations"), "--leaderboard", str(board)]
+    for override in TINY_ATTENTIVE:
+        args += ["--set", override]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    for name in DEFAULT_VARIANTS:
+        assert name in result.stdout
+    assert "Δ PSNR vs full" in result.stdout and "= full" in result.stdout
+    (folder,) = (tmp_path / "ablations").iterdir()
+    table = pd.read_csv(folder / "ablation.csv").set_index("variant")
+    assert list(table.index) == DEFAULT_VARIANTS
+    assert (table["status"].drop("steps-4") == "ok").all()
+    assert table.loc["steps-4", "status"] == "= full"
+    assert table["psnr_mean"].notna().all()
+    assert "dropped loss term 'attention'" in table.loc["no-arn", "notes"]
+    rows = pd.read_csv(board)
+    trained = [name for name in DEFAULT_VARIANTS if name != "steps-4"]
+    assert sorted(rows["ablation"]) == sorted(f"{folder.name}/{name}" for name in trained)
+    assert rows.loc[rows["ablation"].str.endswith("/no-arn"), "g_params"].item() < (
+        rows.loc[rows["ablation"].str.endswith("/full"), "g_params"].item()
+    )

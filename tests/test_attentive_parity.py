@@ -1,0 +1,199 @@
+"""Attentive GAN, faithfully: the originals' parameter counts and outputs; the ablation knobs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+import derainbench
+from derainbench.cli import app
+from derainbench.contracts import ATTENTION, D_ATTENTION, PYRAMID, count_parameters
+from derainbench.datasets.image_io import load_rgb, save_png
+from derainbench.errors import DerainBenchError
+from derainbench.models.discriminators.attentive import convert_original_discriminator
+from derainbench.models.original_weights import importer
+from tests.reference.original_deraindrop import OriginalDiscriminator, OriginalGenerator
+from tests.test_deraindrop_protocol import authors_scores
+
+
+def test_generator_parameter_count_at_the_paper_configuration() -> None:
+    generator = derainbench.create_generator("attentive")
+    assert count_parameters(generator) == 6_244_362
+    assert sum(1 for _ in generator.buffers()) == 0  # no normalisation layers anywhere
+    assert generator.multiple_of == 4
+    assert generator.provides == {ATTENTION, PYRAMID}
+    # Per-module counts of architectures.md.
+    assert count_parameters(generator.arn.stem) == 1_184
+    assert count_parameters(generator.arn.blocks[0]) == 18_496
+    assert count_parameters(generator.arn.cell.input_gate) == 18_464
+    assert count_parameters(generator.arn.to_map) == 289
+    assert count_parameters(generator.autoencoder.up1) == 524_416
+    assert count_parameters(generator.autoencoder.side_quarter) == 6_915
+    assert count_parameters(generator.autoencoder.output) == 867
+
+
+def test_discriminator_parameter_counts() -> None:
+    faithful = derainbench.create_discriminator("attentive-faithful")
+    assert count_parameters(faithful) == 7_737_746
+    assert count_parameters(faithful.fc[0]) == 6_423_552
+    assert not faithful.conditional and faithful.provides == {D_ATTENTION}
+    plain = derainbench.create_discriminator("attentive-faithful", attention_map=False)
+    assert count_parameters(plain) == 7_737_746 - 3_201  # the map conv is gone
+    assert plain.provides == frozenset()
+
+
+def _randomised_original() -> OriginalGenerator:
+    torch.manual_seed(0)
+    original = OriginalGenerator().eval()
+    with torch.no_grad():  # non-trivial biases, so a swapped channel cannot hide
+        for name, parameter in original.named_parameters():
+            if name.endswith("bias"):
+                parameter.uniform_(-0.05, 0.05)
+    return original
+
+
+def test_imported_weights_reproduce_the_original_outputs() -> None:
+    original = _randomised_original()
+    imported = importer("deraindrop")({f"module.{k}": v for k, v in original.state_dict().items()})
+    assert imported.generator == "attentive"
+    ours = derainbench.create_generator("attentive", **imported.options).eval()
+    ours.load_state_dict(imported.state_dict)
+    rgb = torch.rand(2, 3, 36, 52)
+    with torch.no_grad():
+        masks, frame1, frame2, output = original(rgb.flip(1))  # the original reads BGR
+        got = ours(rgb)
+    assert len(got.attention) == 4
+    for ours_map, their_map in zip(got.attention, masks, strict=True):
+        torch.testing.assert_close(ours_map, their_map, atol=1e-5, rtol=0)
+    torch.testing.assert_close(got.pyramid[0], frame1.flip(1), atol=1e-5, rtol=0)
+    torch.testing.assert_close(got.pyramid[1], frame2.flip(1), atol=1e-5, rtol=0)
+    torch.testing.assert_close(got.image, output.flip(1), atol=1e-5, rtol=0)
+    assert got.pyramid[0].shape[-2:] == (9, 13) and got.pyramid[1].shape[-2:] == (18, 26)
+
+
+def test_weights_that_are_not_deraindrop_are_refused_in_one_line() -> None:
+    state = _randomised_original().state_dict()
+    del state["conv_i.0.weight"]
+    state["extra.weight"] = torch.zeros(1)
+    with pytest.raises(DerainBenchError, match="missing conv_i.0.weight; unexpected extra") as info:
+        importer("deraindrop")(state)
+    assert "\n" not in str(info.value)
+
+
+def test_faithful_discriminator_matches_the_fixed_original() -> None:
+    torch.manual_seed(1)
+    original = OriginalDiscriminator(published=False).eval()
+    ours = derainbench.create_discriminator("attentive-faithful").eval()
+    ours.load_state_dict(convert_original_discriminator(original.state_dict()))
+    rgb = torch.rand(1, 3, 224, 224)
+    with torch.no_grad():
+        their_map, probability = original(rgb.flip(1))
+        judgement = ours(rgb)
+    torch.testing.assert_close(judgement.attention, their_map, atol=1e-5, rtol=0)
+    # Ours returns logits; the original ends in a sigmoid.
+    torch.testing.assert_close(torch.sigmoid(judgement.logits), probability, atol=1e-6, rtol=0)
+
+
+def test_the_published_discriminator_cannot_run_and_ours_says_what_it_takes() -> None:
+    with pytest.raises(RuntimeError):  # the duplicated 128→64 conv gets 64 channels
+        OriginalDiscriminator(published=True)(torch.rand(1, 3, 224, 224))
+    faithful = derainbench.create_discriminator("attentive-faithful", width=0.125)
+    with pytest.raises(DerainBenchError, match="takes 224×224 inputs.*got 240×360"):
+        faithful(torch.rand(1, 3, 240, 360))
+
+
+def test_any_size_discriminator_takes_any_size_and_can_drop_its_map() -> None:
+    torch.manual_seed(0)
+    discriminator = derainbench.create_discriminator("attentive", width=0.125)
+    for height, width in ((36, 52), (61, 29)):
+        judgement = discriminator(torch.rand(2, 3, height, width))
+        assert judgement.logits.shape == (2, 1)
+        assert judgement.attention.shape == (2, 1, height, width)
+    plain = derainbench.create_discriminator("attentive", width=0.125, attention_map=False)
+    assert plain(torch.rand(1, 3, 32, 32)).attention is None
+    assert plain.provides == frozenset()
+
+
+def test_zero_steps_is_the_autoencoder_alone() -> None:
+    generator = derainbench.create_generator("attentive", recurrent_steps=0, width=0.125)
+    assert generator.arn is None and generator.provides == {PYRAMID}
+    out = generator(torch.rand(1, 3, 16, 24))
+    assert out.attention is None and out.image.shape == (1, 3, 16, 24)
+    # Fed the image alone: conv1 takes 3 channels, not 4.
+    assert generator.autoencoder.conv1.in_channels == 3
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 4])
+def test_one_attention_map_per_step(steps: int) -> None:
+    generator = derainbench.create_generator("attentive", recurrent_steps=steps, width=0.125)
+    out = generator(torch.rand(2, 3, 16, 16))
+    assert len(out.attention) == steps
+    assert all(a.shape == (2, 1, 16, 16) for a in out.attention)
+
+
+def test_recurrence_and_attention_knobs() -> None:
+    torch.manual_seed(0)
+    conv = derainbench.create_generator("attentive", recurrence="conv", width=0.125)
+    lstm = derainbench.create_generator("attentive", width=0.125)
+    # One conv instead of four gate convs.
+    assert count_parameters(lstm) - count_parameters(conv) == 3 * count_parameters(conv.arn.cell)
+    squashed = derainbench.create_generator("attentive", attention="sigmoid", width=0.125)
+    maps = squashed(torch.rand(1, 3, 16, 16)).attention
+    assert all(((m > 0) & (m < 1)).all() for m in maps)
+    with pytest.raises(DerainBenchError, match="unknown recurrence 'gru'"):
+        derainbench.create_generator("attentive", recurrence="gru")
+    with pytest.raises(DerainBenchError, match="recurrent_steps must be an integer >= 0"):
+        derainbench.create_generator("attentive", recurrent_steps=-1)
+
+
+def test_width_multiplier_scales_every_layer() -> None:
+    tiny = derainbench.create_generator("attentive", width=0.25)
+    assert tiny.arn.hidden == 8
+    assert tiny.autoencoder.conv4.out_channels == 64
+    assert count_parameters(tiny) < count_parameters(derainbench.create_generator("attentive")) / 10
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_import_weights_from_deraindrop_then_eval_and_derain(tmp_path) -> None:
+    """Weights saved in the original's layout → import-weights → eval gives what the authors'
+    own script gives on the original network (deraindrop protocol); derain restores."""
+    original = _randomised_original()
+    torch.save(original.state_dict(), tmp_path / "gen.pkl")  # the file predict.py loads
+    generator = torch.Generator().manual_seed(4)
+    for index, (height, width) in enumerate(((36, 52), (40, 44))):
+        for name in (f"data/{index}_rain.png", f"gt/{index}_clean.png"):
+            save_png(torch.rand(3, height, width, generator=generator), tmp_path / name)
+    run = str(tmp_path / "run")
+    _cli("import-weights", "--from", "deraindrop", str(tmp_path / "gen.pkl"), run)
+    row = json.loads(
+        _cli("eval", run, "--test-data", str(tmp_path), "--protocol", "deraindrop",
+             "--no-leaderboard", "--no-costs", "--lpips", "none", "--json", "--device", "cpu")
+    )  # fmt: skip
+    expected = []
+    for index in range(2):
+        rainy = load_rgb(tmp_path / f"data/{index}_rain.png")[None]
+        clean = load_rgb(tmp_path / f"gt/{index}_clean.png")[None]
+        with torch.no_grad():
+            out = original(rainy.flip(1))[-1].flip(1)  # the original on BGR, back to RGB
+        expected.append(authors_scores(out, clean))
+    assert row["protocol"] == "deraindrop" and row["n_images"] == 2
+    assert row["psnr"] == pytest.approx(sum(p for p, _ in expected) / 2, abs=1e-5)
+    assert row["ssim"] == pytest.approx(sum(s for _, s in expected) / 2, abs=1e-5)
+    _cli("derain", run, str(tmp_path / "data"), "--out", str(tmp_path / "o"), "--attention")
+    assert Image.open(tmp_path / "o" / "0_rain.png").size == (52, 36)
+    assert (tmp_path / "o" / "attention" / "0_rain_step4.png").is_file()
+
+
+def test_sides_that_are_not_multiples_of_four_are_one_clear_error() -> None:
+    generator = derainbench.create_generator("attentive", width=0.125)
+    with pytest.raises(DerainBenchError, match="multiples of 4, got 30×32"):
+        generator(torch.rand(1, 3, 30, 32))
