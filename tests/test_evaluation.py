@@ -43,7 +43,7 @@ def test_evaluation_runs_at_native_size_and_appends_a_complete_row(trained_run, 
     assert set(per_image["height"]) == {40} and set(per_image["width"]) == {40}
     assert list(per_image.columns) == ["image", "height", "width", "psnr", "ssim"]
     frame = read_leaderboard(board)
-    assert list(frame.columns) == COLUMNS
+    assert list(frame.columns)[: len(COLUMNS)] == COLUMNS  # the documented columns, in order
     saved = frame.iloc[0]
     assert saved["run_id"] == "tiny"
     assert saved["protocol"] == "y-matlab" and saved["g_mode"] == "eval"
@@ -119,3 +119,37 @@ def test_restore_pads_to_the_multiple_and_crops_back() -> None:
     restored = restore(NeedsMultipleOf16(), rainy).image
     assert restored.shape == rainy.shape
     torch.testing.assert_close(restored, rainy * 0.5)
+
+
+def test_lpips_extras_and_costs_join_the_row(trained_run, tmp_path, monkeypatch) -> None:
+    from derainbench.evaluation import EvaluationOptions
+
+    board = tmp_path / "board.csv"
+    from derainbench.metrics import lpips_metric
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "nothing-here"))
+    monkeypatch.setattr(lpips_metric, "_WARNED", set())
+    options = EvaluationOptions(extras=("gmsd",), columns={"ablation": "abl-1/full"})
+    with pytest.warns(UserWarning, match="LPIPS left empty"):
+        evaluation, row = evaluate_run(
+            trained_run, leaderboard=board, device="cpu", options=options
+        )
+    assert row["lpips_alex"] is None and row["lpips_alex_note"].startswith("no alexnet-owt")
+    assert "gmsd" in evaluation.per_image and row["gmsd"] == pytest.approx(evaluation.means["gmsd"])
+    assert row["g_macs"] > 0 and row["latency_ms"] > 0 and row["cost_size"] == "40x40"
+    saved = read_leaderboard(board).iloc[0]
+    assert saved["ablation"] == "abl-1/full" and saved["precision"] == "fp32"
+
+
+def test_required_lpips_fails_in_one_line(trained_run, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from derainbench.cli import app
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "nothing-here"))
+    result = CliRunner().invoke(
+        app, ["eval", str(trained_run), "--require-lpips", "--no-leaderboard", "--no-costs"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: torchvision AlexNet (ImageNet) weights")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -31,6 +31,28 @@ def eval_command(
         bool, typer.Option("--no-leaderboard", help="Do not append a leaderboard row.")
     ] = False,
     device: Device = "auto",
+    lpips: Annotated[
+        str, typer.Option("--lpips", help="LPIPS network: alex, vgg, or none for no column.")
+    ] = "alex",
+    lpips_weights: Annotated[
+        Path | None,
+        typer.Option(
+            "--lpips-weights",
+            help="The trunk's torchvision file (default: $DERAINBENCH_ALEXNET_WEIGHTS or "
+            "$DERAINBENCH_VGG16_WEIGHTS, then the torch hub cache).",
+        ),
+    ] = None,
+    require_lpips: Annotated[
+        bool,
+        typer.Option("--require-lpips", help="Fail when the LPIPS trunk is missing."),
+    ] = False,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option("--extra", help="Extra piq metric column: ms_ssim, gmsd or fsim."),
+    ] = None,
+    costs: Annotated[
+        bool, typer.Option("--costs/--no-costs", help="Measure MACs, latency and memory.")
+    ] = True,
     as_json: AsJson = False,
 ) -> None:
     """Score a trained generator on full-size test images under a metric protocol.
@@ -39,8 +61,15 @@ def eval_command(
     resizing), quantised to 8 bits by rounding, and scored per image; the per-image CSV goes into
     the run folder and one row is appended to the leaderboard.
     """
-    from derainbench.evaluation import evaluate_run
+    from derainbench.evaluation import EvaluationOptions, evaluate_run
 
+    options = EvaluationOptions(
+        lpips=None if lpips == "none" else lpips,
+        lpips_weights=str(lpips_weights) if lpips_weights else None,
+        require_lpips=require_lpips,
+        extras=tuple(extra or ()),
+        costs=costs,
+    )
     board = None if no_leaderboard else (leaderboard or default_path())
     evaluation, row = evaluate_run(
         checkpoint,
@@ -50,11 +79,14 @@ def eval_command(
         board,
         device,
         err_console,
+        options,
     )
     if as_json:
         console.print_json(json.dumps({**row, "leaderboard": str(board) if board else None}))
         return
     means = "  ".join(f"{k} {v:.4f}" for k, v in evaluation.means.items())
+    if row.get("lpips_alex_note") or row.get("lpips_vgg_note"):
+        means += f"  (LPIPS empty: {row.get('lpips_alex_note') or row.get('lpips_vgg_note')})"
     console.print(
         f"[bold]{row['run_id']}[/] on {row['test_data']} ({row['n_images']} images, "
         f"{row['protocol']}, g_mode={row['g_mode']}): {means}"
