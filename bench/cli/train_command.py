@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from derainbench.runfolder import RunFolder, default_run_id
 
 
 def build_config(
-    recipe: str,
+    recipe: str | dict[str, Any],
     generator: str | None = None,
     discriminator: str | None = None,
     objective: str | None = None,
@@ -38,8 +39,9 @@ def build_config(
     workers: int | None = None,
     overrides: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A resolved configuration from a recipe, the command-line shortcuts and ``--set`` items."""
-    config = load_recipe(recipe)
+    """A resolved configuration from a recipe (name, file or dict), the command-line shortcuts
+    and ``--set`` items."""
+    config = load_recipe(recipe) if isinstance(recipe, str) else copy.deepcopy(recipe)
     set_component(config, "generator", generator)
     set_component(config, "discriminator", discriminator)
     if objective is not None:
