@@ -57,3 +57,19 @@ def test_need_of_a_missing_discriminator_names_it(tmp_path, needy_term) -> None:
     config["terms"].append({"name": needy_term, "need": D_ATTENTION, "weight": 1.0})
     with pytest.raises(IncompatibleComponentsError, match="the recipe has no discriminator"):
         train(config, tmp_path / "run")
+
+
+def test_an_impossible_combination_is_named_before_missing_weights(tmp_path, monkeypatch) -> None:
+    """attentive-gan's perceptual loss needs VGG16 weights; with U-Net the combination itself is
+    impossible, which is what the user must hear first."""
+    from derainbench.cli.train_command import build_config
+    from derainbench.training.components import build_components
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-weights"))
+    monkeypatch.delenv("DERAINBENCH_VGG16_WEIGHTS", raising=False)
+    config = build_config("attentive-gan", generator="unet", train_data="synthdrop-sk:train")
+    with pytest.raises(IncompatibleComponentsError) as error:
+        build_components(config, frozenset({MASK}))
+    assert str(error.value) == (
+        "loss term 'attention' needs attention maps, which generator 'unet' does not produce"
+    )

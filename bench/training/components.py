@@ -13,6 +13,7 @@ from derainbench.contracts import Discriminator, Generator
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.losses.base import DISCRIMINATOR, LossTerm, Objective, Penalty
 from derainbench.losses.compat import Component, check_term_needs
+from derainbench.models.pretrained import MissingWeightsError
 from derainbench.registries import (
     DATASETS,
     DISCRIMINATORS,
@@ -90,19 +91,23 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
     discriminator = build_discriminator(config["discriminator"])
     objective_section = _options(config["objective"], "generator_weight", "discriminator_weight")
     objective = OBJECTIVES.create(config["objective"]["name"], **objective_section)
-    terms = [
-        WeightedTerm(
-            t["name"], float(t["weight"]), TERMS.create(t["name"], **_options(t, "weight"))
-        )
-        for t in config["terms"]
-    ]
+    # A term whose pretrained weights are missing is reported only after the combination
+    # itself has been checked: "this cannot train at all" is the more useful first answer.
+    terms, missing_weights = [], None
+    for t in config["terms"]:
+        try:
+            module = TERMS.create(t["name"], **_options(t, "weight"))
+        except MissingWeightsError as error:
+            missing_weights = missing_weights or error
+            continue
+        terms.append(WeightedTerm(t["name"], float(t["weight"]), module))
     penalties = [
         WeightedPenalty(
             p["name"], float(p["weight"]), PENALTIES.create(p["name"], **_options(p, "weight"))
         )
         for p in config.get("penalties", [])
     ]
-    if discriminator is None and not terms:
+    if discriminator is None and not config["terms"]:
         raise IncompatibleComponentsError(
             "the recipe has neither a discriminator nor loss terms, so the generator would "
             "receive no gradient"
@@ -130,6 +135,8 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
         check_term_needs(term.name, term.module.needs, components)
     if discriminator is not None:
         check_adversarial_setup(config, objective, discriminator, penalties)
+    if missing_weights is not None:
+        raise missing_weights
     return Components(generator, discriminator, objective, terms, penalties)
 
 
