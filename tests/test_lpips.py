@@ -36,11 +36,8 @@ def lpips_by_hand(alexnet, pred: torch.Tensor, target: torch.Tensor) -> torch.Te
     """LPIPS v0.1 written out: scaled input, 5 ReLU taps, unit-normalised channels, linear heads."""
     import lpips
 
-    lin = torch.load(
-        Path(lpips.__file__).parent / "weights" / "v0.1" / "alex.pth",
-        map_location="cpu",
-        weights_only=True,
-    )
+    heads = Path(lpips.__file__).parent / "weights" / "v0.1" / "alex.pth"
+    lin = torch.load(heads, map_location="cpu", weights_only=True)
     shift = torch.tensor([-0.030, -0.088, -0.188]).view(1, 3, 1, 1)
     scale = torch.tensor([0.458, 0.448, 0.450]).view(1, 3, 1, 1)
     taps = (1, 4, 7, 9, 11)

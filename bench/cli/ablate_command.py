@@ -12,7 +12,17 @@ import typer
 from rich.table import Table
 
 from derainbench.cli.app import command, console, err_console
-from derainbench.cli.options import Device, LeaderboardPath
+from derainbench.cli.options import (
+    BatchSize,
+    Crop,
+    Device,
+    LeaderboardPath,
+    Overrides,
+    RecipeName,
+    Steps,
+    TestData,
+    TrainData,
+)
 from derainbench.errors import DerainBenchError
 from derainbench.leaderboard import default_path
 
@@ -32,9 +42,7 @@ def parse_seeds(text: str) -> list[int]:
 
 @command("ablate")
 def ablate_command(
-    recipe: Annotated[
-        str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")
-    ] = "attentive-gan",
+    recipe: RecipeName = "attentive-gan",
     design: Annotated[
         str | None,
         typer.Option(
@@ -59,22 +67,12 @@ def ablate_command(
     seeds: Annotated[
         str, typer.Option("--seeds", help="Seeds, comma-separated; every variant runs each.")
     ] = "0",
-    steps: Annotated[int | None, typer.Option("--steps", help="Generator updates.")] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", "-b", help="Pairs per step.")
-    ] = None,
-    crop: Annotated[int | None, typer.Option("--crop", help="Training crop side, pixels.")] = None,
-    train_data: Annotated[
-        str | None,
-        typer.Option("--train-data", help="Folder of pairs, or a dataset NAME[:SPLIT]."),
-    ] = None,
-    test_data: Annotated[
-        str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
-    ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", "-s", help="Override the full model: section.key=value."),
-    ] = None,
+    steps: Steps = None,
+    batch_size: BatchSize = None,
+    crop: Crop = None,
+    train_data: TrainData = None,
+    test_data: TestData = None,
+    overrides: Overrides = None,
     out: Annotated[Path, typer.Option("--out", help="Parent folder of ablation folders.")] = Path(
         "runs"
     )

@@ -42,3 +42,37 @@ def data_spec(value: str) -> dict[str, str]:
     if not path.exists() and name in DATASETS:
         return {"name": name, **({"split": split} if split else {})}
     return {"name": "paired-folder", "root": value}
+
+
+# The choices of a combination, shared by train, check and ablate.
+RecipeName = Annotated[
+    str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")
+]
+GeneratorName = Annotated[
+    str | None, typer.Option("--generator", "-g", help="Replace the recipe's generator.")
+]
+DiscriminatorName = Annotated[
+    str | None,
+    typer.Option("--discriminator", "-d", help="Replace the discriminator ('none': no GAN)."),
+]
+ObjectiveName = Annotated[
+    str | None, typer.Option("--objective", help="Replace the adversarial objective.")
+]
+TrainData = Annotated[
+    str | None, typer.Option("--train-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
+]
+TestData = Annotated[
+    str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
+]
+Steps = Annotated[int | None, typer.Option("--steps", help="Generator updates.")]
+BatchSize = Annotated[int | None, typer.Option("--batch-size", "-b", help="Pairs per step.")]
+Crop = Annotated[int | None, typer.Option("--crop", help="Training crop side, pixels.")]
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        help="Override any configuration value: section.key=value "
+        "(e.g. generator.ngf=32, terms.0.weight=10, penalties.0.variant=deblurgan). Repeatable.",
+    ),
+]

@@ -11,7 +11,22 @@ import typer
 from rich.table import Table
 
 from derainbench.cli.app import PLUGINS, command, console, err_console
-from derainbench.cli.options import AsJson, Device, LeaderboardPath, data_spec
+from derainbench.cli.options import (
+    AsJson,
+    BatchSize,
+    Crop,
+    Device,
+    DiscriminatorName,
+    GeneratorName,
+    LeaderboardPath,
+    ObjectiveName,
+    Overrides,
+    RecipeName,
+    Steps,
+    TestData,
+    TrainData,
+    data_spec,
+)
 from derainbench.config import (
     apply_override,
     config_hash,
@@ -73,31 +88,15 @@ def build_config(
 
 @command("train")
 def train_command(
-    recipe: Annotated[
-        str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")
-    ] = "pix2pix",
-    generator: Annotated[
-        str | None, typer.Option("--generator", "-g", help="Replace the recipe's generator.")
-    ] = None,
-    discriminator: Annotated[
-        str | None,
-        typer.Option("--discriminator", "-d", help="Replace the discriminator ('none': no GAN)."),
-    ] = None,
-    objective: Annotated[
-        str | None, typer.Option("--objective", help="Replace the adversarial objective.")
-    ] = None,
-    train_data: Annotated[
-        str | None,
-        typer.Option("--train-data", help="Folder of pairs, or a dataset NAME[:SPLIT]."),
-    ] = None,
-    test_data: Annotated[
-        str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
-    ] = None,
-    steps: Annotated[int | None, typer.Option("--steps", help="Generator updates.")] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", "-b", help="Pairs per step.")
-    ] = None,
-    crop: Annotated[int | None, typer.Option("--crop", help="Training crop side, pixels.")] = None,
+    recipe: RecipeName = "pix2pix",
+    generator: GeneratorName = None,
+    discriminator: DiscriminatorName = None,
+    objective: ObjectiveName = None,
+    train_data: TrainData = None,
+    test_data: TestData = None,
+    steps: Steps = None,
+    batch_size: BatchSize = None,
+    crop: Crop = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seeds initialisation, sampling and crops.")
     ] = None,
@@ -105,15 +104,7 @@ def train_command(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Data-loader worker processes.")
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            "-s",
-            help="Override any configuration value: section.key=value "
-            "(e.g. generator.ngf=32, terms.0.weight=10). Repeatable.",
-        ),
-    ] = None,
+    overrides: Overrides = None,
     run_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Run folder (default: RUNS/<run id>).")
     ] = None,
