@@ -18,7 +18,6 @@ machine and size measured now replace earlier ones in ``results/attentive_step.c
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import resource
 import statistics
@@ -27,6 +26,8 @@ import warnings
 from pathlib import Path
 
 import torch
+
+from derainbench.benchmarks.results_csv import merge_rows
 
 DEFAULT_OUT = Path("results") / "attentive_step.csv"
 SIZES = ((256, 256), (480, 720))
@@ -143,20 +144,7 @@ def measure(
 
 def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
     """Merge ``rows`` into the CSV, replacing earlier rows of the same machine and size."""
-    measured = {(str(row["device_name"]), str(row["size"])) for row in rows}
-    kept = []
-    if path.is_file():
-        with path.open(newline="") as stream:
-            kept = [
-                r
-                for r in csv.DictReader(stream)
-                if (r.get("device_name"), r.get("size")) not in measured
-            ]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows([*kept, *rows])
+    merge_rows(path, rows, FIELDS, key=("device_name", "size"))
 
 
 def main(argv: list[str] | None = None) -> None:

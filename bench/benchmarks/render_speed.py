@@ -12,7 +12,6 @@ scale with workers, not threads.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import platform
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from derainbench.benchmarks.results_csv import merge_rows
 from derainbench.datasets.backgrounds import load_background
 from derainbench.datasets.raindrop_compose import render
 from derainbench.datasets.raindrop_presets import REFERENCE_HEIGHT
@@ -91,16 +91,7 @@ def measure(
 
 def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
     """Merge ``rows`` into the CSV, replacing earlier rows of the same machines."""
-    names = {str(row["device_name"]) for row in rows}
-    kept = []
-    if path.is_file():
-        with path.open(newline="") as stream:
-            kept = [r for r in csv.DictReader(stream) if r.get("device_name") not in names]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=FIELDS)
-        writer.writeheader()
-        writer.writerows([*kept, *rows])
+    merge_rows(path, rows, FIELDS, key=("device_name",))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,47 +42,42 @@ PLUGINS: list[str] = []
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _reporting_errors(function: F) -> Callable[..., Any]:
+    """Wrap a command: a DerainBenchError prints as one line and exits with status 2 (130 for
+    an interrupted training run); Ctrl-C exits with 130; anything else is a bug and keeps its
+    traceback."""
+
+    @functools.wraps(function)
+    def wrapper(*a: Any, **k: Any) -> Any:
+        try:
+            return function(*a, **k)
+        except DerainBenchError as error:
+            from derainbench.training.loop import TrainingInterruptedError
+
+            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(130 if isinstance(error, TrainingInterruptedError) else 2) from None
+        except KeyboardInterrupt:
+            err_console.print("[bold red]interrupted[/]", highlight=False)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[F], F]:
-    """Register a command whose DerainBenchErrors print as one line and exit with status 2."""
+    """Register a top-level command with the error handling of :func:`_reporting_errors`."""
 
     def decorator(function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*a: Any, **k: Any) -> Any:
-            try:
-                return function(*a, **k)
-            except DerainBenchError as error:
-                from derainbench.training.loop import TrainingInterruptedError
-
-                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-                raise typer.Exit(
-                    130 if isinstance(error, TrainingInterruptedError) else 2
-                ) from None
-            except KeyboardInterrupt:
-                err_console.print("[bold red]interrupted[/]", highlight=False)
-                raise typer.Exit(130) from None
-
-        app.command(*args, **kwargs)(wrapper)
+        app.command(*args, **kwargs)(_reporting_errors(function))
         return function
 
     return decorator
 
 
 def sub_command(sub_app: typer.Typer, name: str, **kwargs: Any) -> Callable[[F], F]:
-    """Register ``name`` on a sub-app (e.g. ``data synth``) with the error handling of command."""
+    """Register ``name`` on a sub-app (e.g. ``data synth``) with the same error handling."""
 
     def decorator(function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*a: Any, **k: Any) -> Any:
-            try:
-                return function(*a, **k)
-            except DerainBenchError as error:
-                err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-                raise typer.Exit(2) from None
-            except KeyboardInterrupt:
-                err_console.print("[bold red]interrupted[/]", highlight=False)
-                raise typer.Exit(130) from None
-
-        sub_app.command(name, **kwargs)(wrapper)
+        sub_app.command(name, **kwargs)(_reporting_errors(function))
         return function
 
     return decorator
