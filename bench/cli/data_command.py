@@ -153,7 +153,7 @@ def check_command(
     if verified is not None and not verified.ok:
         raise DataError(f"{folder} does not match its manifest: {verified.summary()}")
     if not report.ok:
-        raise DataError(f"{folder}: {report.problems()}")
+        raise DataError(report.problems())  # each part names its folder
 
 
 def _print_report(report: CheckReport) -> None:
