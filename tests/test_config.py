@@ -92,3 +92,14 @@ def test_recipe_file_errors_are_one_line(tmp_path) -> None:
 def test_non_positive_steps_are_refused() -> None:
     with pytest.raises(DerainBenchError, match="train.steps must be a positive integer"):
         tiny_config(steps=0)
+
+
+def test_drop_term_removes_a_recipe_term_and_names_the_terms_on_a_typo() -> None:
+    from derainbench.cli.train_command import build_config
+
+    config = build_config(
+        "attentive-gan", train_data="synthdrop-sk:train", drop_terms=["perceptual"]
+    )
+    assert [t["name"] for t in config["terms"]] == ["attention", "multiscale", "attention-map"]
+    with pytest.raises(DerainBenchError, match="--drop-term perceptal: the recipe's loss terms"):
+        build_config("attentive-gan", train_data="synthdrop-sk:train", drop_terms=["perceptal"])

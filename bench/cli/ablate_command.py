@@ -16,6 +16,7 @@ from derainbench.cli.options import (
     BatchSize,
     Crop,
     Device,
+    DropTerms,
     LeaderboardPath,
     Overrides,
     RecipeName,
@@ -73,6 +74,7 @@ def ablate_command(
     train_data: TrainData = None,
     test_data: TestData = None,
     overrides: Overrides = None,
+    drop_terms: DropTerms = None,
     out: Annotated[Path, typer.Option("--out", help="Parent folder of ablation folders.")] = Path(
         "runs"
     )
@@ -99,7 +101,7 @@ def ablate_command(
     seed_list = parse_seeds(seeds)
     base = build_config(
         recipe, train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
-        crop=crop, seed=seed_list[0], device=device, overrides=overrides,
+        crop=crop, seed=seed_list[0], device=device, overrides=overrides, drop_terms=drop_terms,
     )  # fmt: skip
     if "test" not in base["data"]:
         raise DerainBenchError("no test data: pass --test-data (the recipe names none)")

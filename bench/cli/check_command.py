@@ -9,6 +9,7 @@ from derainbench.cli.options import (
     AsJson,
     Crop,
     DiscriminatorName,
+    DropTerms,
     GeneratorName,
     ObjectiveName,
     Overrides,
@@ -31,6 +32,7 @@ def check_command(
     test_data: TestData = None,
     crop: Crop = None,
     overrides: Overrides = None,
+    drop_terms: DropTerms = None,
     as_json: AsJson = False,
 ) -> None:
     """Check that a generator × discriminator × objective × terms combination can train.
@@ -41,7 +43,7 @@ def check_command(
     """
     config = build_config(
         recipe, generator, discriminator, objective, train_data, test_data, crop=crop,
-        overrides=overrides,
+        overrides=overrides, drop_terms=drop_terms,
     )  # fmt: skip
     digest = config_hash(config)
     _print_dry_run(config, digest, Path("runs") / default_run_id(config, digest), as_json)

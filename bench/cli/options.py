@@ -76,3 +76,11 @@ Overrides = Annotated[
         "(e.g. generator.ngf=32, terms.0.weight=10, penalties.0.variant=deblurgan). Repeatable.",
     ),
 ]
+DropTerms = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop-term",
+        help="Train without this loss term of the recipe (e.g. perceptual when its VGG weights "
+        "are not on the machine). Repeatable; recorded in the configuration.",
+    ),
+]

@@ -17,6 +17,7 @@ from derainbench.cli.options import (
     Crop,
     Device,
     DiscriminatorName,
+    DropTerms,
     GeneratorName,
     LeaderboardPath,
     ObjectiveName,
@@ -53,6 +54,7 @@ def build_config(
     device: str | None = None,
     workers: int | None = None,
     overrides: list[str] | None = None,
+    drop_terms: list[str] | None = None,
 ) -> dict[str, Any]:
     """A resolved configuration from a recipe (name, file or dict), the command-line shortcuts
     and ``--set`` items."""
@@ -76,6 +78,7 @@ def build_config(
     ):
         if value is not None:
             config.setdefault(section, {})[key] = value
+    drop_loss_terms(config, drop_terms or [])
     for item in overrides or []:
         apply_override(config, item)
     config.setdefault("run", {})["plugins"] = list(PLUGINS)
@@ -84,6 +87,20 @@ def build_config(
 
         raise DerainBenchError("no training data: pass --train-data (the recipe names none)")
     return resolve(config)
+
+
+def drop_loss_terms(config: dict[str, Any], names: list[str]) -> None:
+    """Remove the named loss terms from a recipe (the resolved configuration records it)."""
+    from derainbench.errors import DerainBenchError
+
+    present = [t["name"] for t in config.get("terms", [])]
+    unknown = [name for name in names if name not in present]
+    if unknown:
+        raise DerainBenchError(
+            f"--drop-term {', '.join(unknown)}: the recipe's loss terms are "
+            f"{', '.join(present) or 'none'}"
+        )
+    config["terms"] = [t for t in config.get("terms", []) if t["name"] not in names]
 
 
 @command("train")
@@ -105,6 +122,7 @@ def train_command(
         int | None, typer.Option("--workers", help="Data-loader worker processes.")
     ] = None,
     overrides: Overrides = None,
+    drop_terms: DropTerms = None,
     run_dir: Annotated[
         Path | None, typer.Option("--run-dir", help="Run folder (default: RUNS/<run id>).")
     ] = None,
@@ -138,7 +156,7 @@ def train_command(
     else:
         config = build_config(
             recipe, generator, discriminator, objective, train_data, test_data, steps,
-            batch_size, crop, seed, device, workers, overrides,
+            batch_size, crop, seed, device, workers, overrides, drop_terms,
         )  # fmt: skip
     digest = config_hash(config)
     run_dir = run_dir or runs_root / default_run_id(config, digest)

@@ -98,7 +98,8 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
         try:
             module = TERMS.create(t["name"], **_options(t, "weight"))
         except MissingWeightsError as error:
-            missing_weights = missing_weights or error
+            hint = f"; or train without this term: --drop-term {t['name']}"
+            missing_weights = missing_weights or MissingWeightsError(f"{error}{hint}")
             continue
         terms.append(WeightedTerm(t["name"], float(t["weight"]), module))
     penalties = [
