@@ -63,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "run": {
         "device": "auto",
         "precision": "fp32",
-        "workers": 0,
+        "workers": "auto",
         "log_every": 10,
         "sample_every": 500,
         "checkpoint_every": 500,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,14 @@ class TrainResult:
     train_seconds: float
     generator_parameters: int
     discriminator_parameters: int
+
+
+def loader_workers(setting: int | str, device: torch.device) -> int:
+    """``auto``: none on a CPU (loading would compete with training for the same cores), and
+    up to 8 on a GPU so that decoding and rendering keep the device busy."""
+    if setting != "auto":
+        return int(setting)
+    return 0 if device.type == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
 
 
 def existing_run_state(run: RunFolder) -> dict[str, Any] | None:
@@ -175,7 +184,7 @@ def train(
         train_set,
         batch_size=batch_size,
         sampler=sampler,
-        num_workers=run_cfg["workers"],
+        num_workers=loader_workers(run_cfg["workers"], device),
         pin_memory=device.type == "cuda",
         # Its own generator: creating the iterator must not draw from the global RNG, which a
         # resumed run restores from the checkpoint (dropout draws from it).
