@@ -100,23 +100,9 @@ class DerainDropProtocol(MetricProtocol):
 
     def evaluate(self, pred: Tensor, target: Tensor) -> dict[str, Tensor]:
         """Score float RGB (B,3,H,W) images as DeRaindrop's predict.py does: column → (B,)."""
-        for role, image in (("prediction", pred), ("target", target)):
-            if image.ndim != 4 or image.shape[1] != 3 or not image.is_floating_point():
-                raise DerainBenchError(
-                    f"metric protocol '{self.name}' expects float RGB images (B, 3, H, W); the "
-                    f"{role} is {image.dtype} of shape {tuple(image.shape)}"
-                )
-        if pred.shape != target.shape:
-            raise DerainBenchError(
-                f"prediction shape {tuple(pred.shape)} differs from target shape "
-                f"{tuple(target.shape)}; metrics compare images of exactly one size (no resizing)"
-            )
-        pred_y = self.channels(self.quantize(crop_to_four(pred)))
-        target_y = self.channels(to_uint8(crop_to_four(target)))  # the 8-bit ground-truth file
-        return {
-            column: scorer(pred_y, target_y, self.data_range).to(torch.float64)
-            for column, scorer in self.scorers.items()
-        }
+        self.check_inputs(pred, target)
+        # The restored image through the authors' cast, the target as its 8-bit file.
+        return self.score(self.quantize(crop_to_four(pred)), to_uint8(crop_to_four(target)))
 
 
 @METRICS.register(

@@ -51,6 +51,11 @@ class MetricProtocol:
 
     def evaluate(self, pred: Tensor, target: Tensor) -> dict[str, Tensor]:
         """Score float [0,1] RGB (B,3,H,W) images: column → float64 (B,) on the input's device."""
+        self.check_inputs(pred, target)
+        return self.score(self.quantize(pred), self.quantize(target))
+
+    def check_inputs(self, pred: Tensor, target: Tensor) -> None:
+        """Refuse, in one line, anything but two float RGB batches of exactly one shape."""
         for role, image in (("prediction", pred), ("target", target)):
             if image.ndim != 4 or image.shape[1] != 3 or not image.is_floating_point():
                 raise DerainBenchError(
@@ -62,8 +67,11 @@ class MetricProtocol:
                 f"prediction shape {tuple(pred.shape)} differs from target shape "
                 f"{tuple(target.shape)}; metrics compare images of exactly one size (no resizing)"
             )
-        pred_seen = self.channels(self.quantize(pred))
-        target_seen = self.channels(self.quantize(target))
+
+    def score(self, pred_uint8: Tensor, target_uint8: Tensor) -> dict[str, Tensor]:
+        """Every column on 8-bit RGB images, through the protocol's channels."""
+        pred_seen = self.channels(pred_uint8)
+        target_seen = self.channels(target_uint8)
         return {
             column: scorer(pred_seen, target_seen, self.data_range).to(torch.float64)
             for column, scorer in self.scorers.items()
