@@ -31,14 +31,17 @@ BUILTIN_PACKAGES: tuple[str, ...] = (
 
 
 def builtin_modules() -> list[str]:
-    """The modules of :data:`BUILTIN_PACKAGES`, sorted, private ones (``_x``) left out."""
+    """The modules of :data:`BUILTIN_PACKAGES` and of their subpackages, at any depth, in
+    sorted order; private ones (``_x``) and what they contain are left out."""
     modules = []
     for package_name in BUILTIN_PACKAGES:
         package = importlib.import_module(package_name)
         modules.append(package_name)
-        for info in pkgutil.iter_modules(package.__path__):
-            if not info.name.startswith("_") and not info.ispkg:
-                modules.append(f"{package_name}.{info.name}")
+        found = pkgutil.walk_packages(package.__path__, prefix=f"{package_name}.")
+        for info in sorted(found, key=lambda info: info.name):
+            relative = info.name.removeprefix(f"{package_name}.")
+            if not any(part.startswith("_") for part in relative.split(".")):
+                modules.append(info.name)
     return modules
 
 

@@ -23,7 +23,7 @@ from torch import Tensor
 from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.image_io import save_png
 from derainbench.errors import DataError
-from derainbench.quantize import from_uint8, to_uint8
+from derainbench.imaging import from_uint8, to_uint8
 from derainbench.registries import DATASETS
 
 TOY_RAIN_NAME = "ToyRain-SK"

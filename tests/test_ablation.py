@@ -8,17 +8,17 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from derainbench.ablation import (
+from derainbench.cli import app
+from derainbench.errors import DerainBenchError
+from derainbench.experiments.ablation import (
     DESIGNS,
     design_variants,
     factor_variants,
     plan,
     split_values,
 )
-from derainbench.ablation_runner import summarise
-from derainbench.cli import app
-from derainbench.errors import DerainBenchError
-from derainbench.statistics import mean_interval, paired_differences
+from derainbench.experiments.ablation_runner import summarise
+from derainbench.reporting.statistics import mean_interval, paired_differences
 from tests.conftest import tiny_config
 from tests.test_attentive_losses import TINY_ATTENTIVE, tiny_attentive
 

@@ -8,12 +8,12 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import derainbench
-from derainbench.attention_view import attention_overlays, jet
 from derainbench.cli import app
 from derainbench.datasets.image_io import save_png
 from derainbench.errors import DerainBenchError
-from derainbench.samples import save_sample_grid
+from derainbench.evaluation.attention_view import attention_overlays, jet
 from derainbench.training.loop import train
+from derainbench.training.samples import save_sample_grid
 from tests.conftest import tiny_config
 from tests.test_attentive_losses import tiny_attentive
 

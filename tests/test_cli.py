@@ -16,8 +16,8 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from derainbench.checkpoint import load_checkpoint
 from derainbench.cli import app
+from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.loop import train
 from tests.conftest import TINY_OVERRIDES, tiny_config
 

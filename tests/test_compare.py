@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from derainbench.cli import app
-from derainbench.comparison import compare
 from derainbench.errors import DerainBenchError
+from derainbench.reporting.comparison import compare
 
 
 def frames(offset: float, n: int = 40, noise: float = 0.3):

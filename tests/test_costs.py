@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import derainbench
-from derainbench.costs import count_macs, inference_cost
+from derainbench.evaluation.costs import count_macs, inference_cost
 
 
 def test_macs_of_known_layers() -> None:

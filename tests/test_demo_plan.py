@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from derainbench.config import load_recipe, resolve
-from derainbench.demo_plan import DEMO_RUNS, substitute_missing_weights
+from derainbench.experiments.demo import DEMO_RUNS, substitute_missing_weights
 from derainbench.registries import RECIPES
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from derainbench.baselines import InputAsOutput
-from derainbench.evaluation import evaluate_generator, evaluate_run
-from derainbench.leaderboard import COLUMNS, append_row, read_leaderboard
+from derainbench.evaluation.baselines import InputAsOutput
+from derainbench.evaluation.evaluate import evaluate_generator, evaluate_run
 from derainbench.registries import DATASETS, METRICS
+from derainbench.reporting.leaderboard import COLUMNS, append_row, read_leaderboard
 from derainbench.training.loop import train
 from tests.conftest import tiny_config
 
@@ -65,7 +65,7 @@ def test_train_mode_evaluation_is_an_option_and_is_recorded(trained_run, tmp_pat
 
 
 def test_generator_mode_is_restored_after_evaluation(trained_run) -> None:
-    from derainbench.evaluation import load_run_generator
+    from derainbench.evaluation.evaluate import load_run_generator
 
     generator, _ = load_run_generator(trained_run, "cpu")
     generator.train()
@@ -106,7 +106,7 @@ def test_new_columns_extend_the_file_without_losing_rows(tmp_path) -> None:
 
 def test_restore_pads_to_the_multiple_and_crops_back() -> None:
     from derainbench.contracts import Generator, Restoration
-    from derainbench.restore import restore
+    from derainbench.evaluation.restore import restore
 
     class NeedsMultipleOf16(Generator):
         multiple_of = 16
@@ -122,7 +122,7 @@ def test_restore_pads_to_the_multiple_and_crops_back() -> None:
 
 
 def test_lpips_extras_and_costs_join_the_row(trained_run, tmp_path, monkeypatch) -> None:
-    from derainbench.evaluation import EvaluationOptions
+    from derainbench.evaluation.evaluate import EvaluationOptions
 
     board = tmp_path / "board.csv"
     from derainbench.metrics import lpips_metric

@@ -11,12 +11,12 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from derainbench.checkpoint import load_checkpoint
 from derainbench.cli import app
 from derainbench.datasets.image_io import load_rgb
+from derainbench.imaging import to_uint8
 from derainbench.models import original_weights
 from derainbench.models.original_weights import ImportedGenerator, register_importer
-from derainbench.quantize import to_uint8
+from derainbench.training.checkpoint import load_checkpoint
 from tests.reference.original_deblurgan import (
     OriginalResnetGenerator,
     with_pytorch03_instance_norm_statistics,

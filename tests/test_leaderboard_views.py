@@ -10,9 +10,9 @@ from PIL import Image
 from scipy import stats
 from typer.testing import CliRunner
 
-from derainbench.aggregate import aggregate_seeds, confidence_halfwidth
 from derainbench.cli import app
-from derainbench.leaderboard import append_row, read_leaderboard
+from derainbench.reporting.leaderboard import append_row, read_leaderboard
+from derainbench.reporting.views import aggregate_seeds, confidence_halfwidth
 
 RUNS = {  # configuration → PSNR per seed
     ("aaa", "unet", "patchgan"): [30.0, 31.0, 32.0],

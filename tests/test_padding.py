@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from derainbench.padding import crop_to, pad_to_multiple
+from derainbench.imaging import crop_to, pad_to_multiple
 
 
 @pytest.mark.parametrize(

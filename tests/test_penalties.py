@@ -8,13 +8,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from derainbench.checkpoint import load_checkpoint
 from derainbench.cli import app
 from derainbench.cli.train_command import build_config
 from derainbench.contracts import Discriminator, Judgement
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.losses.gradient_penalty import GradientPenalty
 from derainbench.registries import OBJECTIVES, PENALTIES
+from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.components import build_components
 from derainbench.training.loop import train
 from derainbench.training.step import NonFiniteLossError

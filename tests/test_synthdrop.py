@@ -14,14 +14,14 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from derainbench.datasets.backgrounds import TEST_BACKGROUNDS, TRAIN_BACKGROUNDS
 from derainbench.datasets.masks import raindrop_mask
 from derainbench.datasets.paired_folder import PairedFolder
-from derainbench.datasets.raindrop_compose import compose, render
-from derainbench.datasets.raindrop_presets import HARMONICS, RENDERER_VERSION, DropLayout
-from derainbench.datasets.streaks import render_streaks
-from derainbench.datasets.synth_writer import write_synthdrop
-from derainbench.datasets.synthdrop import SynthDropSet, parse_size, render_samples
+from derainbench.datasets.synthdrop.backgrounds import TEST_BACKGROUNDS, TRAIN_BACKGROUNDS
+from derainbench.datasets.synthdrop.compose import compose, render
+from derainbench.datasets.synthdrop.dataset import SynthDropSet, parse_size, render_samples
+from derainbench.datasets.synthdrop.presets import HARMONICS, RENDERER_VERSION, DropLayout
+from derainbench.datasets.synthdrop.streaks import render_streaks
+from derainbench.datasets.synthdrop.writer import write_synthdrop
 from derainbench.errors import DataError, DerainBenchError
 
 
@@ -163,7 +163,7 @@ _DIGEST_SCRIPT = textwrap.dedent(
     """
     import hashlib, sys, torch
     torch.set_num_threads(int(sys.argv[1]))
-    from derainbench.datasets.synthdrop import render_samples
+    from derainbench.datasets.synthdrop.dataset import render_samples
     (sample,) = render_samples("train", [3], (96, 128), seed=7, streaks="light")
     digest = hashlib.sha256()
     for key in ("rainy", "clean", "soft_mask", "mask"):

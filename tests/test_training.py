@@ -7,9 +7,9 @@ import csv
 import pytest
 import torch
 
-from derainbench.checkpoint import load_checkpoint
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.training import loop as loop_module
+from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.loop import TrainingInterruptedError, train
 from derainbench.training.step import NonFiniteLossError, batchnorm_statistics_frozen
 from tests.conftest import tiny_config

@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 
 from derainbench.benchmarks.results_csv import merge_rows
-from derainbench.datasets.backgrounds import load_background
-from derainbench.datasets.raindrop_compose import render
-from derainbench.datasets.raindrop_presets import REFERENCE_HEIGHT
+from derainbench.datasets.synthdrop.backgrounds import load_background
+from derainbench.datasets.synthdrop.compose import render
+from derainbench.datasets.synthdrop.presets import REFERENCE_HEIGHT
 
 DEFAULT_OUT = Path("results") / "render_speed.csv"
 FIELDS = [

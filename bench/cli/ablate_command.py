@@ -25,7 +25,7 @@ from derainbench.cli.options import (
     TrainData,
 )
 from derainbench.errors import DerainBenchError
-from derainbench.leaderboard import default_path
+from derainbench.reporting.leaderboard import default_path
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -93,9 +93,14 @@ def ablate_command(
     `ablation = ID/VARIANT`; the table gives each variant's PSNR and SSIM and their differences
     to the full model, paired by seed (mean ± 95 % t-interval with several seeds).
     """
-    from derainbench.ablation import FULL, design_variants, plan
-    from derainbench.ablation_runner import AblationRun, run_variants, summarise, summary_table
     from derainbench.cli.train_command import build_config
+    from derainbench.experiments.ablation import FULL, design_variants, plan
+    from derainbench.experiments.ablation_runner import (
+        AblationRun,
+        run_variants,
+        summarise,
+        summary_table,
+    )
     from derainbench.training.components import build_components, build_dataset
 
     seed_list = parse_seeds(seeds)

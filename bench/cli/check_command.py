@@ -19,7 +19,7 @@ from derainbench.cli.options import (
 )
 from derainbench.cli.train_command import _print_dry_run, build_config
 from derainbench.config import config_hash
-from derainbench.runfolder import default_run_id
+from derainbench.training.runfolder import default_run_id
 
 
 @command("check")

@@ -32,7 +32,7 @@ def compare_command(
 
     Reads the per-image CSVs that `derain-bench eval` wrote in each run folder.
     """
-    from derainbench.comparison import compare, per_image_csv
+    from derainbench.reporting.comparison import compare, per_image_csv
 
     frames = [pd.read_csv(per_image_csv(p, test, protocol)) for p in (a, b)]
     result = compare(frames[0], frames[1], metric=metric, method=method)

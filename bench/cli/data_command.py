@@ -78,7 +78,7 @@ def synth_command(
     `mask/`, parameters in `synthdrop.json`), readable by `--train-data`/`--test-data`. The same
     seed gives the same bytes on every run.
     """
-    from derainbench.datasets.synth_writer import write_preview, write_synthdrop
+    from derainbench.datasets.synthdrop.writer import write_preview, write_synthdrop
     from derainbench.devices import resolve_device
 
     if out is None and preview is None:

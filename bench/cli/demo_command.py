@@ -42,15 +42,15 @@ def demo_command(
     each under the y-matlab protocol, appends to the leaderboard and shows the configurations
     with mean ± CI over seeds. Rerunning continues an interrupted demo and reuses finished work.
     """
-    from derainbench.baselines import InputAsOutput
     from derainbench.cli.leaderboard_command import leaderboard_command
-    from derainbench.datasets.raindrop_presets import RENDERER_VERSION
-    from derainbench.datasets.synth_writer import write_synthdrop
-    from derainbench.datasets.synthdrop import SYNTHDROP_NAME
-    from derainbench.demo_plan import DEMO_RUNS
+    from derainbench.datasets.synthdrop.dataset import SYNTHDROP_NAME
+    from derainbench.datasets.synthdrop.presets import RENDERER_VERSION
+    from derainbench.datasets.synthdrop.writer import write_synthdrop
     from derainbench.errors import DerainBenchError
-    from derainbench.evaluation import dataset_label, evaluate_generator
-    from derainbench.leaderboard import default_path
+    from derainbench.evaluation.baselines import InputAsOutput
+    from derainbench.evaluation.evaluate import dataset_label, evaluate_generator
+    from derainbench.experiments.demo import DEMO_RUNS
+    from derainbench.reporting.leaderboard import default_path
     from derainbench.training.components import build_dataset
 
     board = leaderboard or default_path()
@@ -105,11 +105,11 @@ def _train_and_evaluate(
     """Train one demo run (resuming or reusing earlier work) and add its leaderboard row once."""
     from derainbench.cli.train_command import build_config
     from derainbench.config import config_hash, load_recipe
-    from derainbench.demo_plan import substitute_missing_weights
-    from derainbench.evaluation import evaluate_run
-    from derainbench.leaderboard import read_leaderboard
-    from derainbench.runfolder import RunFolder, default_run_id
+    from derainbench.evaluation.evaluate import evaluate_run
+    from derainbench.experiments.demo import substitute_missing_weights
+    from derainbench.reporting.leaderboard import read_leaderboard
     from derainbench.training.loop import existing_run_state, train
+    from derainbench.training.runfolder import RunFolder, default_run_id
 
     recipe, notes = substitute_missing_weights(load_recipe(run.recipe), run)
     recipe["data"] = {  # the exact soft masks from the files, for the attention loss

@@ -50,11 +50,11 @@ def derain_command(
     ] = False,
 ) -> None:
     """Restore images at their native size and write one PNG per input into --out."""
-    from derainbench.attention_view import attention_overlays
     from derainbench.contracts import ATTENTION
     from derainbench.datasets.image_io import load_rgb, save_png
-    from derainbench.evaluation import load_run_generator
-    from derainbench.restore import generator_mode, restore
+    from derainbench.evaluation.attention_view import attention_overlays
+    from derainbench.evaluation.evaluate import load_run_generator
+    from derainbench.evaluation.restore import generator_mode, restore
 
     files = collect_images(inputs)
     generator, state = load_run_generator(checkpoint, device)

@@ -10,7 +10,7 @@ import typer
 
 from derainbench.cli.app import command, console, err_console
 from derainbench.cli.options import AsJson, Device, LeaderboardPath, Protocol, TrainMode, data_spec
-from derainbench.leaderboard import default_path
+from derainbench.reporting.leaderboard import default_path
 
 
 @command("eval")
@@ -61,7 +61,7 @@ def eval_command(
     resizing), quantised to 8 bits by rounding, and scored per image; the per-image CSV goes into
     the run folder and one row is appended to the leaderboard.
     """
-    from derainbench.evaluation import EvaluationOptions, evaluate_run
+    from derainbench.evaluation.evaluate import EvaluationOptions, evaluate_run
 
     options = EvaluationOptions(
         lpips=None if lpips == "none" else lpips,

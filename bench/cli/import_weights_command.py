@@ -21,14 +21,14 @@ from derainbench.errors import DerainBenchError
 
 def import_weights(source: str, original: Path, out: Path) -> dict[str, Any]:
     """Convert ``original`` with the ``source`` importer and write the run folder ``out``."""
-    from derainbench.checkpoint import save_checkpoint
     from derainbench.config import config_hash, resolve
     from derainbench.contracts import count_parameters
     from derainbench.models.original_weights import importer
     from derainbench.models.pretrained import sha256_of
     from derainbench.models.weight_files import read_state_dict
-    from derainbench.runfolder import RunFolder
+    from derainbench.training.checkpoint import save_checkpoint
     from derainbench.training.components import build_generator
+    from derainbench.training.runfolder import RunFolder
 
     convert = importer(source)  # an unknown source fails before any file is read
     run = RunFolder(out)

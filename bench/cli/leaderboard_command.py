@@ -12,7 +12,12 @@ from rich.table import Table
 
 from derainbench.cli.app import command, console
 from derainbench.errors import DerainBenchError
-from derainbench.leaderboard import SUMMARY_COLUMNS, default_path, export, read_leaderboard
+from derainbench.reporting.leaderboard import (
+    SUMMARY_COLUMNS,
+    default_path,
+    export,
+    read_leaderboard,
+)
 
 VIEWS = ("configs", "runs")
 # What the configuration view shows (the CSV/JSON exports keep mean, std and CI separately).
@@ -36,7 +41,7 @@ def filter_rows(frame: pd.DataFrame, where: list[str]) -> pd.DataFrame:
 
 def config_view(frame: pd.DataFrame, formatted: bool) -> pd.DataFrame:
     """Seeds pooled per configuration; ``formatted`` turns metrics into 'mean ± CI' strings."""
-    from derainbench.aggregate import aggregate_seeds, format_mean_ci
+    from derainbench.reporting.views import aggregate_seeds, format_mean_ci
 
     configs = aggregate_seeds(frame)
     if not formatted:
@@ -95,7 +100,7 @@ def leaderboard_command(
     if view == "configs" and not frame.empty:
         numeric = config_view(frame, formatted=False)
         if plot is not None:
-            from derainbench.leaderboard_plot import plot_quality_vs_cost
+            from derainbench.reporting.plots import plot_quality_vs_cost
 
             plot_quality_vs_cost(numeric, plot, cost=cost)
         key = f"{sort}_mean"

@@ -30,7 +30,7 @@ def score_command(
     Names pair by stem, ignoring Raindrop's _rain/_clean and Rain100's rain-/norain- parts.
     Images are rounded to 8 bits as saved PNGs would be and never resized.
     """
-    from derainbench.scoring import score_folders
+    from derainbench.evaluation.outside_outputs import score_folders
 
     protocols = protocol or ["y-matlab"]
     scores = score_folders(predictions, ground_truth, protocols)

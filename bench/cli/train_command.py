@@ -36,8 +36,8 @@ from derainbench.config import (
     set_component,
 )
 from derainbench.contracts import count_parameters
-from derainbench.leaderboard import default_path
-from derainbench.runfolder import RunFolder, default_run_id
+from derainbench.reporting.leaderboard import default_path
+from derainbench.training.runfolder import RunFolder, default_run_id
 
 
 def build_config(
@@ -171,7 +171,7 @@ def train_command(
         "train_seconds": round(result.train_seconds, 2),
     }
     if evaluate and "test" in result.config["data"]:
-        from derainbench.evaluation import evaluate_run
+        from derainbench.evaluation.evaluate import evaluate_run
 
         board = leaderboard or default_path()
         evaluation, _ = evaluate_run(result.run.root, leaderboard=board, device=device)

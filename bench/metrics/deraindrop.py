@@ -28,9 +28,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from derainbench.errors import DerainBenchError
+from derainbench.imaging import to_uint8
 from derainbench.metrics.protocols import MetricProtocol
 from derainbench.metrics.psnr import psnr
-from derainbench.quantize import to_uint8
 from derainbench.registries import METRICS
 
 WINDOW = 7

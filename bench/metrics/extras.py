@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from derainbench.errors import UnknownNameError
-from derainbench.quantize import from_uint8, to_uint8
+from derainbench.imaging import from_uint8, to_uint8
 
 MS_SSIM_MIN_SIDE = 161  # five scales of an 11-px window: (11 − 1) · 2⁴ + 1
 

@@ -17,9 +17,9 @@ import torch
 from torch import Tensor, nn
 
 from derainbench.errors import DerainBenchError
+from derainbench.imaging import from_uint8, to_uint8
 from derainbench.models.pretrained import ALEXNET, VGG16, MissingWeightsError, WeightsFile
 from derainbench.models.pretrained import load_weights as load_checked_weights
-from derainbench.quantize import from_uint8, to_uint8
 
 TRUNKS: dict[str, WeightsFile] = {"alex": ALEXNET, "vgg": VGG16}
 #: Which torchvision ``features`` index each of lpips' trunk modules wraps (its own numbering).

@@ -16,10 +16,10 @@ import torch
 from torch import Tensor
 
 from derainbench.errors import DerainBenchError
+from derainbench.imaging import to_uint8
 from derainbench.metrics.color import rgb_to_y_matlab
 from derainbench.metrics.psnr import psnr
 from derainbench.metrics.ssim import ssim
-from derainbench.quantize import to_uint8
 from derainbench.registries import METRICS
 
 DEFAULT_PROTOCOL = "y-matlab"

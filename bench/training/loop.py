@@ -13,17 +13,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
 
-from derainbench.checkpoint import load_checkpoint, save_checkpoint
 from derainbench.config import config_hash
 from derainbench.contracts import count_parameters
 from derainbench.devices import resolve_device
 from derainbench.errors import DerainBenchError
-from derainbench.runfolder import LossLog, RunFolder
-from derainbench.samples import center_crop_batch, save_sample_grid
 from derainbench.seeding import seed_everything
+from derainbench.training.checkpoint import load_checkpoint, save_checkpoint
 from derainbench.training.components import Components, build_components, build_dataset
 from derainbench.training.precision import Precision
+from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
+from derainbench.training.samples import center_crop_batch, save_sample_grid
 from derainbench.training.schedule import lr_multiplier
 from derainbench.training.step import Optimizers, StepSettings, train_step
 

@@ -18,15 +18,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from derainbench.datasets.masks import raindrop_mask
-from derainbench.datasets.raindrop_presets import (
+from derainbench.datasets.synthdrop.drops import DropPixels, evaluate_drops
+from derainbench.datasets.synthdrop.presets import (
     DEFAULT_PRESET,
     REFERENCE_HEIGHT,
     DropLayout,
     DropPreset,
     sample_layout,
 )
-from derainbench.datasets.raindrops import DropPixels, evaluate_drops
-from derainbench.datasets.streaks import render_streaks
+from derainbench.datasets.synthdrop.streaks import render_streaks
 from derainbench.errors import DerainBenchError
 from derainbench.seeding import derive_seed
 

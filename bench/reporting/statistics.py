@@ -25,7 +25,7 @@ def mean_interval(values: Iterable[float], level: float = 0.95) -> Interval:
     import pandas as pd
 
     # One implementation of the t-interval, shared with the leaderboard's seed views.
-    from derainbench.aggregate import confidence_halfwidth
+    from derainbench.reporting.views import confidence_halfwidth
 
     return Interval(sum(data) / n, confidence_halfwidth(pd.Series(data), level), n)
 

@@ -12,7 +12,7 @@ from PIL import Image
 from torch import Tensor
 
 from derainbench.errors import DataError
-from derainbench.quantize import from_uint8
+from derainbench.imaging import from_uint8
 
 # Split by photo, so no test scene is seen in training; the two motorcycle views are one stereo
 # scene and stay together. The same split as ToyRain-SK.

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from derainbench.contracts import Generator, Restoration
 from derainbench.errors import DerainBenchError
-from derainbench.padding import crop_to, pad_to_multiple
+from derainbench.imaging import crop_to, pad_to_multiple
 
 GENERATOR_MODES = ("eval", "train")
 

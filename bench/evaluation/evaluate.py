@@ -14,19 +14,19 @@ from rich.console import Console
 from rich.progress import Progress
 from torch import Tensor
 
-from derainbench.checkpoint import load_checkpoint
 from derainbench.config import config_hash
 from derainbench.contracts import Generator
-from derainbench.costs import inference_cost
 from derainbench.devices import device_name, resolve_device
 from derainbench.errors import DerainBenchError
-from derainbench.leaderboard import append_row
+from derainbench.evaluation.costs import inference_cost
+from derainbench.evaluation.restore import generator_mode, restore
+from derainbench.experiments.provenance import git_commit, versions
 from derainbench.plugins import load_plugin
-from derainbench.provenance import git_commit, versions
 from derainbench.registries import METRICS
-from derainbench.restore import generator_mode, restore
-from derainbench.runfolder import RunFolder
+from derainbench.reporting.leaderboard import append_row
+from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.components import build_dataset, build_generator
+from derainbench.training.runfolder import RunFolder
 
 
 @dataclass

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from derainbench.contracts import Generator
-from derainbench.restore import generator_mode, restore
+from derainbench.evaluation.restore import generator_mode, restore
 
 
 def count_macs(model: nn.Module, *inputs: Tensor) -> int:

@@ -11,7 +11,7 @@ from torchvision.utils import make_grid
 
 from derainbench.contracts import Generator
 from derainbench.datasets.image_io import save_png
-from derainbench.restore import generator_mode, restore
+from derainbench.evaluation.restore import generator_mode, restore
 
 
 def center_crop_batch(images: Tensor, size: int) -> Tensor:
@@ -25,7 +25,7 @@ def center_crop_batch(images: Tensor, size: int) -> Tensor:
 def save_sample_grid(generator: Generator, rainy: Tensor, clean: Tensor, path: Path) -> None:
     """Restore ``rainy`` in eval mode and write the rainy | restored | clean grid as a PNG,
     followed by one attention heat-map overlay per recurrent step when the generator has them."""
-    from derainbench.attention_view import attention_overlays
+    from derainbench.evaluation.attention_view import attention_overlays
 
     with generator_mode(generator, "eval"):
         restored = restore(generator, rainy)

@@ -13,11 +13,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from derainbench.ablation import FULL, PlannedVariant
 from derainbench.config import config_hash
 from derainbench.errors import DerainBenchError
-from derainbench.runfolder import default_run_id
-from derainbench.statistics import mean_interval, paired_differences
+from derainbench.experiments.ablation import FULL, PlannedVariant
+from derainbench.reporting.statistics import mean_interval, paired_differences
+from derainbench.training.runfolder import default_run_id
 
 METRICS = ("psnr", "ssim")
 _DIGITS = {"psnr": 2, "ssim": 4}
@@ -38,7 +38,7 @@ def run_variants(
     planned: list[PlannedVariant], ablation: AblationRun, console: Console
 ) -> pd.DataFrame:
     """Train + evaluate each trainable variant for every seed; one row per (variant, seed)."""
-    from derainbench.evaluation import EvaluationOptions, evaluate_run
+    from derainbench.evaluation.evaluate import EvaluationOptions, evaluate_run
     from derainbench.training.loop import train
 
     rows: list[dict[str, Any]] = []

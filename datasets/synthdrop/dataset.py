@@ -16,20 +16,24 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from derainbench.datasets.backgrounds import TEST_BACKGROUNDS, TRAIN_BACKGROUNDS, load_background
 from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.masks import raindrop_mask
-from derainbench.datasets.raindrop_compose import render, reproducible
-from derainbench.datasets.raindrop_presets import (
+from derainbench.datasets.synthdrop.backgrounds import (
+    TEST_BACKGROUNDS,
+    TRAIN_BACKGROUNDS,
+    load_background,
+)
+from derainbench.datasets.synthdrop.compose import render, reproducible
+from derainbench.datasets.synthdrop.presets import (
     DEFAULT_PRESET,
     REFERENCE_HEIGHT,
     RENDERER_VERSION,
     get_preset,
 )
-from derainbench.datasets.streaks import get_streak_preset
+from derainbench.datasets.synthdrop.streaks import get_streak_preset
 from derainbench.datasets.transforms import format_size
 from derainbench.errors import DataError
-from derainbench.quantize import from_uint8, to_uint8
+from derainbench.imaging import from_uint8, to_uint8
 from derainbench.registries import DATASETS
 from derainbench.seeding import derive_seed
 

@@ -20,8 +20,7 @@ from PIL import Image
 from torch import Tensor
 
 from derainbench.datasets.image_io import save_png
-from derainbench.datasets.raindrop_presets import DEFAULT_PRESET, REFERENCE_HEIGHT, RENDERER_VERSION
-from derainbench.datasets.synthdrop import (
+from derainbench.datasets.synthdrop.dataset import (
     SPLITS,
     SYNTHDROP_NAME,
     check_options,
@@ -29,8 +28,13 @@ from derainbench.datasets.synthdrop import (
     parse_size,
     render_samples,
 )
+from derainbench.datasets.synthdrop.presets import (
+    DEFAULT_PRESET,
+    REFERENCE_HEIGHT,
+    RENDERER_VERSION,
+)
 from derainbench.errors import DataError
-from derainbench.quantize import from_uint8
+from derainbench.imaging import from_uint8
 
 INFO_NAME = "synthdrop.json"
 _FOLDERS = {"rainy": ("data", "rain"), "clean": ("gt", "clean"), "soft_mask": ("mask", "mask")}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from derainbench.datasets.raindrop_presets import HARMONICS, DropLayout
+from derainbench.datasets.synthdrop.presets import HARMONICS, DropLayout
 
 WATER_INDEX = 1.333
 CRITICAL_SLOPE = math.asin(1 / WATER_INDEX)  # ≈ 48.6°: total internal reflection beyond

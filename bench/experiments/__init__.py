@@ -1,0 +1,1 @@
+"""Experiments: compose → train → evaluate → record, in one runner; ablations; the demo."""

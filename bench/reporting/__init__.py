@@ -1,0 +1,1 @@
+"""Reporting: the leaderboard store, its views and exports, statistics over seeds, plots."""
