@@ -57,6 +57,9 @@ class Discriminator(nn.Module):
 
     conditional: bool = False
     provides: frozenset[str] = frozenset()
+    #: The only input side a fixed-size layer (a flattening FC) accepts; None: any size. A
+    #: training crop of another size is refused before training.
+    input_size: int | None = None
 
     def forward(self, x: Tensor) -> Judgement:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,12 +1,17 @@
-"""A timm-style registry: a decorator registers a builder under a name, with metadata.
+"""A timm-style registry: a decorator registers a builder under a name, with typed metadata.
 
 One :class:`Registry` exists per kind of component (see :mod:`derainbench.registries`). Built-in
 components and plug-ins are imported lazily, the first time a registry is queried, so that
 ``import derainbench`` stays cheap and a broken plug-in cannot break the package.
+
+Metadata is a typed record per kind (as timm's ``PretrainedCfg``): a misspelt field is refused
+when the component registers, and a test parametrised over every registry checks each record
+against the instance its builder makes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
@@ -16,14 +21,47 @@ from typing import Any
 from derainbench.errors import DerainBenchError, UnknownNameError
 
 
+@dataclass(frozen=True, kw_only=True)
+class ComponentInfo:
+    """What every registered component may declare about itself."""
+
+    description: str = ""
+    paper: str = ""
+    #: Remarks for people, shown by ``derain-bench info`` (e.g. where a mask comes from).
+    notes: tuple[str, ...] = ()
+    #: Options of a tiny instance that the registry-parametrised tests build in milliseconds.
+    test_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def shown(self) -> dict[str, Any]:
+        """The fields people read (``info``, ``list --json``): the set ones, not test options."""
+        defaults = type(self)()
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name != "test_kwargs" and getattr(self, f.name) != getattr(defaults, f.name)
+        }
+
+
+def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Lists become tuples and ``provides``/``needs`` frozensets, so records compare by value."""
+    out = {}
+    for key, value in values.items():
+        if key in ("provides", "needs") and value is not None:
+            value = frozenset(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        out[key] = value
+    return out
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One registered component: its name, builder and descriptive metadata."""
+    """One registered component: its name, builder and typed metadata record."""
 
     name: str
     kind: str
     builder: Callable[..., Any]
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    info: ComponentInfo = field(default_factory=ComponentInfo)
 
     @property
     def module(self) -> str:
@@ -32,14 +70,20 @@ class Entry:
     @property
     def description(self) -> str:
         doc = (self.builder.__doc__ or "").strip()
-        return self.metadata.get("description") or (doc.splitlines()[0] if doc else "")
+        return self.info.description or (doc.splitlines()[0] if doc else "")
 
 
 class Registry:
     """Names → builders for one kind of component ("generator", "objective", ...)."""
 
-    def __init__(self, kind: str, loader: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        loader: Callable[[], None] | None = None,
+        info_type: type[ComponentInfo] = ComponentInfo,
+    ) -> None:
         self.kind = kind
+        self.info_type = info_type
         self._entries: dict[str, Entry] = {}
         self._loader = loader
 
@@ -47,7 +91,8 @@ class Registry:
     def register(
         self, name: str | None = None, *, override: bool = False, **metadata: Any
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Decorator: register ``builder`` under ``name`` (default: the function's name)."""
+        """Decorator: register ``builder`` under ``name`` (default: the function's name), with
+        the metadata fields of this registry's record type."""
 
         def decorator(builder: Callable[..., Any]) -> Callable[..., Any]:
             key = name or builder.__name__
@@ -57,10 +102,22 @@ class Registry:
                     f"{self.kind} '{key}' is already registered by {existing.module}; "
                     f"pass override=True to replace it"
                 )
-            self._entries[key] = Entry(key, self.kind, builder, dict(metadata))
+            self._entries[key] = Entry(key, self.kind, builder, self._info(key, metadata))
             return builder
 
         return decorator
+
+    def _info(self, name: str, metadata: Mapping[str, Any]) -> ComponentInfo:
+        known = [f.name for f in dataclasses.fields(self.info_type)]
+        unknown = [key for key in metadata if key not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], known, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(map(repr, close))}" if close else "fields"
+            raise DerainBenchError(
+                f"{self.kind} '{name}': unknown metadata field '{unknown[0]}' "
+                f"({hint}; see {self.info_type.__name__}: {', '.join(known)})"
+            )
+        return self.info_type(**_normalised(metadata))
 
     # -- queries ------------------------------------------------------------------------------
     def _ensure_loaded(self) -> None:

@@ -49,8 +49,8 @@ class LeastSquaresObjective(Objective):
 @OBJECTIVES.register(
     "vanilla",
     paper="Goodfellow et al., 2014 (non-saturating generator loss); pix2pix's 'vanilla'",
-    discriminator="BCE(D(real), 1) + BCE(D(fake), 0)",
-    generator="BCE(D(fake), 1); with saturating=true: log(1 − D(fake))",
+    discriminator_loss="BCE(D(real), 1) + BCE(D(fake), 0)",
+    generator_loss="BCE(D(fake), 1); with saturating=true: log(1 − D(fake))",
 )
 def vanilla(saturating: bool = False) -> VanillaObjective:
     """GAN loss as binary cross-entropy on logits (non-saturating generator loss by default)."""
@@ -60,8 +60,8 @@ def vanilla(saturating: bool = False) -> VanillaObjective:
 @OBJECTIVES.register(
     "lsgan",
     paper="Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017",
-    discriminator="(D(real) - 1)² + D(fake)²",
-    generator="(D(fake) - 1)²",
+    discriminator_loss="(D(real) - 1)² + D(fake)²",
+    generator_loss="(D(fake) - 1)²",
 )
 def lsgan() -> LeastSquaresObjective:
     """Least-squares GAN loss on logits."""

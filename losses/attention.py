@@ -78,8 +78,10 @@ class AttentionTerm(LossTerm):
     player="generator",
     description="Σ θ^(N−t)·MSE(A_t, M): each step's attention map against the raindrop mask",
     paper="Qian et al., CVPR 2018 (N = 4, θ = 0.8)",
-    mask="the dataset's (mask_source 'dataset') or from the pair (mask_source 'pair': "
-    "mask_rule, mask_threshold in 8-bit levels, mask_morphology)",
+    notes=(
+        "mask M: the dataset's (mask_source 'dataset') or from the pair (mask_source 'pair': "
+        "mask_rule, mask_threshold in 8-bit levels, mask_morphology)",
+    ),
     test_kwargs={"mask_source": "pair"},
 )
 def attention(

@@ -48,6 +48,9 @@ class Objective:
     """An adversarial objective: the discriminator's and the generator's loss on logits."""
 
     name: str = ""
+    #: True when the critic's outputs are unbounded (WGAN): a recipe must then add a penalty
+    #: whose ``enforces_lipschitz`` is True, or it is refused before training.
+    needs_lipschitz: bool = False
 
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:  # pragma: no cover
         raise NotImplementedError
@@ -61,6 +64,12 @@ class Penalty(nn.Module):
 
     Independent of the objective (the compare_gan split): any penalty goes with any objective.
     """
+
+    #: Keeps the discriminator (softly) 1-Lipschitz, as objectives with ``needs_lipschitz`` need.
+    enforces_lipschitz: bool = False
+    #: Relies on per-sample gradients, which a discriminator with BatchNorm mixes across samples:
+    #: such a pairing is refused before training.
+    needs_independent_samples: bool = False
 
     def forward(
         self, discriminator: Discriminator, real_input: Tensor, fake_input: Tensor

@@ -51,6 +51,8 @@ class ContentTerm(LossTerm):
     player="generator",
     description="MSE of VGG19 conv3_3 features (before ReLU), DeblurGAN's content loss",
     paper="Kupyn et al., CVPR 2018 (λ = 100)",
+    pretrained="VGG19 vgg19-dcbb9e9d.pth: weights path, $DERAINBENCH_VGG19_WEIGHTS, or the torch "
+    "hub cache; never downloaded",
     test_kwargs={"weights": "random-for-tests"},
 )
 def content(

@@ -73,6 +73,8 @@ class GradientPenalty(Penalty):
     "gradient-penalty",
     paper="Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017",
     applies_to="interpolates of real and fake samples",
+    enforces_lipschitz=True,
+    needs_independent_samples=True,
     description="(‖∇D(x̂)‖ − 1)²; variant 'paper' (default) or 'deblurgan'",
 )
 def gradient_penalty(variant: str = "paper") -> GradientPenalty:

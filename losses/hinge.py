@@ -24,8 +24,8 @@ class HingeObjective(Objective):
 @OBJECTIVES.register(
     "hinge",
     paper="Lim & Ye, Geometric GAN, 2017; Miyato et al., Spectral Normalization, ICLR 2018",
-    discriminator="relu(1 − D(real)) + relu(1 + D(fake))",
-    generator="−D(fake)",
+    discriminator_loss="relu(1 − D(real)) + relu(1 + D(fake))",
+    generator_loss="−D(fake)",
 )
 def hinge() -> HingeObjective:
     """Hinge GAN loss on logits (margin 1)."""

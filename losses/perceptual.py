@@ -103,8 +103,8 @@ class PerceptualTerm(LossTerm):
     description="MSE of frozen ImageNet VGG16 features (relu1_1, relu1_2, relu2_1, relu2_2 by "
     "default, equally weighted)",
     paper="Qian et al., CVPR 2018 (layers from the authors' vgg_init.py helper)",
-    weights="VGG16 vgg16-397923af.pth: vgg_weights path, $DERAINBENCH_VGG16_WEIGHTS, or the torch "
-    "hub cache; never downloaded",
+    pretrained="VGG16 vgg16-397923af.pth: vgg_weights path, $DERAINBENCH_VGG16_WEIGHTS, or the "
+    "torch hub cache; never downloaded",
     test_kwargs={"vgg_weights": "random-for-tests", "layers": ["relu1_1", "relu2_1"]},
 )
 def perceptual(

@@ -31,9 +31,10 @@ class WassersteinObjective(Objective):
     "wgan",
     paper="Arjovsky et al., Wasserstein GAN, ICML 2017; with Gulrajani et al.'s gradient "
     "penalty (NeurIPS 2017) as DeblurGAN trains",
-    discriminator="mean D(fake) − mean D(real)",
-    generator="−mean D(fake)",
-    requires="a Lipschitz constraint: penalty 'gradient-penalty'",
+    discriminator_loss="mean D(fake) − mean D(real)",
+    generator_loss="−mean D(fake)",
+    needs_lipschitz=True,
+    notes=("needs a Lipschitz constraint: penalty 'gradient-penalty'",),
 )
 def wgan() -> WassersteinObjective:
     """Wasserstein critic loss; needs penalty 'gradient-penalty' (WGAN-GP)."""

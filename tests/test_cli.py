@@ -73,7 +73,7 @@ def test_list_json_and_patterns() -> None:
     assert code == 0
     listing = json.loads(out)
     assert {"generators", "discriminators", "objectives", "terms", "penalties", "datasets",
-            "metrics", "recipes"} == set(listing)  # fmt: skip
+            "protocols", "scores", "recipes"} == set(listing)  # fmt: skip
     unet = next(e for e in listing["generators"] if e["name"] == "unet")
     assert unet["native_range"] == "[-1, 1]" and unet["options"]["num_downs"] == 8
     code, out, _ = cli("list", "discriminators", "patch*", "--json")

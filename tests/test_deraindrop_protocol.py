@@ -8,7 +8,7 @@ import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from derainbench.metrics.deraindrop import crop_to_four, opencv_luma, truncating_uint8
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 
 # Colours where OpenCV's fixed-point luma differs from round(0.299 R + 0.587 G + 0.114 B),
 # with the value cv2.cvtColor(..., COLOR_BGR2YCR_CB) gives (OpenCV 5.0).
@@ -69,7 +69,7 @@ def test_protocol_matches_the_authors_script() -> None:
     smooth = torch.nn.functional.avg_pool2d(clean, 3, stride=1, padding=1)
     # Out-of-range outputs, as the unclamped generator produces, to exercise the wrap.
     pred = smooth + 0.05 * torch.randn(2, 3, 37, 50, generator=generator)
-    protocol = METRICS.create("deraindrop")
+    protocol = PROTOCOLS.create("deraindrop")
     scores = protocol.evaluate(pred, clean)
     assert protocol.columns == ("psnr", "ssim")
     for index in range(2):
@@ -88,4 +88,4 @@ def test_protocol_refuses_images_of_different_sizes() -> None:
     from derainbench.errors import DerainBenchError
 
     with pytest.raises(DerainBenchError, match="differs from target shape"):
-        METRICS.create("deraindrop").evaluate(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20))
+        PROTOCOLS.create("deraindrop").evaluate(torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 20))

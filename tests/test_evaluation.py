@@ -10,7 +10,7 @@ import torch
 
 from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import evaluate_generator, evaluate_run
-from derainbench.registries import DATASETS, METRICS
+from derainbench.registries import DATASETS, PROTOCOLS
 from derainbench.reporting.leaderboard import COLUMNS, append_row, read_leaderboard
 from derainbench.training.loop import train
 from tests.conftest import tiny_config
@@ -26,7 +26,7 @@ def trained_run(tmp_path_factory):
 def test_scores_are_the_protocols_per_image_values() -> None:
     dataset = DATASETS.create("toyrain-sk", split="test", n=3, size=40)
     result = evaluate_generator(InputAsOutput(), dataset, "y-matlab")
-    protocol = METRICS.create("y-matlab")
+    protocol = PROTOCOLS.create("y-matlab")
     for index, row in result.per_image.iterrows():
         rainy, clean = dataset.load_pair(index)
         expected = protocol.evaluate(rainy[None], clean[None])

@@ -30,7 +30,7 @@ OBJECTIVES_UNDER_TEST: dict[str, tuple[str, list[dict[str, Any]]]] = {
 
 
 def _tiny(registry: Registry, name: str) -> dict[str, Any]:
-    return {"name": name, **registry.get(name).metadata.get("test_kwargs", {})}
+    return {"name": name, **registry.get(name).info.test_kwargs}
 
 
 def matrix_config(generator: str, discriminator: str, objective: str) -> dict[str, Any]:
@@ -63,7 +63,7 @@ def expected_refusal(config: dict[str, Any]) -> str | None:
         isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
     ):
         return "mixes across the batch with BatchNorm"
-    size = getattr(discriminator, "input_size", None)  # a fixed side (flattening FC), if any
+    size = discriminator.input_size  # a fixed side (flattening FC), if any
     if size is not None and size != CROP:
         return f"takes only {size}×{size} inputs"
     return None
@@ -135,7 +135,7 @@ def test_combination_trains_one_step_or_is_refused(
     assert {"d", "g_adv"} <= set(losses)
     assert _learnt(d_before, d)[0]
     # Fed according to the registry's metadata: cat(rainy, image) if conditional, else the image.
-    conditional = DISCRIMINATORS.get(discriminator).metadata["conditional"]
+    conditional = DISCRIMINATORS.get(discriminator).info.conditional
     assert seen_channels == {6 if conditional else 3}
 
 

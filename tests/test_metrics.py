@@ -288,19 +288,19 @@ def test_ssim_refuses_images_smaller_than_the_window() -> None:
 # -- registration ---------------------------------------------------------------------------------
 def test_default_protocol_is_registered() -> None:
     from derainbench.plugins import PluginWarning
-    from derainbench.registries import METRICS
+    from derainbench.registries import PROTOCOLS
 
     # Other components' import problems are their own tests' business.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
         assert DEFAULT_PROTOCOL == "y-matlab"
-        assert DEFAULT_PROTOCOL in METRICS.names()
-        protocol = METRICS.create(DEFAULT_PROTOCOL)
-        metadata = METRICS.get(DEFAULT_PROTOCOL).metadata
+        assert DEFAULT_PROTOCOL in PROTOCOLS.names()
+        protocol = PROTOCOLS.create(DEFAULT_PROTOCOL)
+        info = PROTOCOLS.get(DEFAULT_PROTOCOL).info
     assert isinstance(protocol, MetricProtocol)
     assert protocol.name == DEFAULT_PROTOCOL
     assert protocol.columns == ("psnr", "ssim")
-    assert {"description", "paper", "y_channel", "ssim"} <= set(metadata)
+    assert info.description and info.paper and info.y_channel and info.ssim
 
 
 def test_fast_ssim_matches_the_float64_reference_over_a_wide_range() -> None:

@@ -52,7 +52,7 @@ def test_environment_variable_plugin(tmp_path, monkeypatch, registry_snapshot) -
     monkeypatch.setenv("DERAINBENCH_PLUGINS", "env_plugin_mod")
     plugins.load_configured_plugins()
     assert "env-net" in GENERATORS
-    assert GENERATORS.get("env-net").metadata["paper"] == "a test plug-in"
+    assert GENERATORS.get("env-net").info.paper == "a test plug-in"
 
 
 def test_plugin_given_as_a_file(tmp_path, registry_snapshot) -> None:

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 
 PAIRS = sorted((Path(__file__).parent / "data" / "metric_pairs").glob("*_gt.png"))
 
@@ -50,7 +50,7 @@ def test_protocol_matches_the_reference(protocol: str, gt_path: Path) -> None:
     gt = _load(gt_path)
     pred = _load(gt_path.with_name(gt_path.name.replace("_gt", "_pred")))
     as_tensor = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255.0  # noqa: E731
-    values = METRICS.create(protocol).evaluate(as_tensor(pred), as_tensor(gt))
+    values = PROTOCOLS.create(protocol).evaluate(as_tensor(pred), as_tensor(gt))
     expected_psnr, expected_ssim = reference(protocol, pred, gt)
     assert values["psnr"].item() == pytest.approx(expected_psnr, abs=1e-4)
     assert values["ssim"].item() == pytest.approx(expected_ssim, abs=1e-5)
@@ -66,6 +66,6 @@ def test_y_conventions_differ_by_a_fraction_of_a_decibel_at_moderate_psnr() -> N
     path = next(p for p in PAIRS if p.name.startswith("textured"))
     gt, pred = _load(path), _load(path.with_name(path.name.replace("_gt", "_pred")))
     as_tensor = lambda a: torch.from_numpy(a).permute(2, 0, 1)[None].float() / 255.0  # noqa: E731
-    rounded = METRICS.create("y-matlab").evaluate(as_tensor(pred), as_tensor(gt))["psnr"]
-    unrounded = METRICS.create("y-float").evaluate(as_tensor(pred), as_tensor(gt))["psnr"]
+    rounded = PROTOCOLS.create("y-matlab").evaluate(as_tensor(pred), as_tensor(gt))["psnr"]
+    unrounded = PROTOCOLS.create("y-float").evaluate(as_tensor(pred), as_tensor(gt))["psnr"]
     assert 0 < abs(rounded - unrounded).item() < 0.6

@@ -65,9 +65,16 @@ def test_registering_a_taken_name_is_refused_unless_overriding() -> None:
 
 def test_metadata_is_kept() -> None:
     entry = GENERATORS.get("unet")
-    assert entry.metadata["native_range"] == "[-1, 1]"
-    assert entry.metadata["channel_order"] == "RGB"
-    assert "Isola" in entry.metadata["paper"]
+    assert entry.info.native_range == "[-1, 1]"
+    assert entry.info.channel_order == "RGB"
+    assert "Isola" in entry.info.paper
+
+
+def test_a_misspelt_metadata_field_is_refused_with_the_close_match() -> None:
+    message = "unknown metadata field 'multiple_off'.*'multiple_of'"
+    with pytest.raises(DerainBenchError, match=message):
+        GENERATORS.register("typo-net", multiple_off=4)(lambda: None)
+    assert "typo-net" not in GENERATORS
 
 
 def test_public_api_builds_paper_configurations() -> None:

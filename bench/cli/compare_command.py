@@ -18,7 +18,9 @@ from derainbench.cli.options import AsJson
 def compare_command(
     a: Annotated[Path, typer.Argument(help="Run folder (or per-image CSV) A, the baseline.")],
     b: Annotated[Path, typer.Argument(help="Run folder (or per-image CSV) B.")],
-    metric: Annotated[str, typer.Option("--metric", help="psnr, ssim or lpips_alex.")] = "psnr",
+    metric: Annotated[
+        str, typer.Option("--metric", help="Score column (`derain-bench list scores`).")
+    ] = "psnr",
     protocol: Annotated[str, typer.Option("--protocol", help="Metric protocol.")] = "y-matlab",
     test: Annotated[
         str | None, typer.Option("--test", help="Test set label, if a run has several.")
@@ -39,7 +41,9 @@ def compare_command(
     if as_json:
         console.print_json(json.dumps({"a": str(a), "b": str(b), **dataclasses.asdict(result)}))
         return
-    better = "lower is better" if metric.startswith("lpips") else "higher is better"
+    from derainbench.metrics.scores import get_score
+
+    better = get_score(metric).direction
     console.print(
         f"{metric} ({protocol}, {result.n_images} images, {better}): A {result.mean_a:.4f}, "
         f"B {result.mean_b:.4f}\nB − A = {result.difference:+.4f}  95 % CI "

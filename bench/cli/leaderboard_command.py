@@ -11,51 +11,6 @@ import typer
 from rich.table import Table
 
 from derainbench.cli.app import command, console
-from derainbench.errors import DerainBenchError
-from derainbench.reporting.leaderboard import (
-    SUMMARY_COLUMNS,
-    default_path,
-    export,
-    read_leaderboard,
-)
-
-VIEWS = ("configs", "runs")
-# What the configuration view shows (the CSV/JSON exports keep mean, std and CI separately).
-CONFIG_COLUMNS = [
-    "recipe", "generator", "discriminator", "objective", "test_data", "protocol", "g_mode",
-    "n_seeds", "psnr", "ssim", "lpips_alex", "g_params", "g_macs", "latency_ms",
-]  # fmt: skip
-DIGITS = {"psnr": 2, "ssim": 4, "lpips_alex": 4}
-
-
-def filter_rows(frame: pd.DataFrame, where: list[str]) -> pd.DataFrame:
-    """Keep rows whose COLUMN equals VALUE for every ``COLUMN=VALUE``."""
-    for condition in where:
-        column, sep, value = condition.partition("=")
-        if not sep or column not in frame.columns:
-            known = ", ".join(frame.columns)
-            raise DerainBenchError(f"--where '{condition}' must be COLUMN=VALUE; columns: {known}")
-        frame = frame[frame[column].astype(str) == value]
-    return frame
-
-
-def config_view(frame: pd.DataFrame, formatted: bool) -> pd.DataFrame:
-    """Seeds pooled per configuration; ``formatted`` turns metrics into 'mean ± CI' strings."""
-    from derainbench.reporting.views import aggregate_seeds, format_mean_ci
-
-    configs = aggregate_seeds(frame)
-    if not formatted:
-        return configs
-    shown = pd.DataFrame(index=configs.index)
-    for column in CONFIG_COLUMNS:
-        if column in DIGITS and f"{column}_mean" in configs:
-            shown[column] = [
-                format_mean_ci(m, c, DIGITS[column])
-                for m, c in zip(configs[f"{column}_mean"], configs[f"{column}_ci"], strict=True)
-            ]
-        elif column in configs:
-            shown[column] = configs[column]
-    return shown
 
 
 @command("leaderboard")
@@ -80,7 +35,10 @@ def leaderboard_command(
         list[str] | None,
         typer.Option("--where", help="Keep rows whose COLUMN=VALUE (repeatable)."),
     ] = None,
-    sort: Annotated[str, typer.Option("--sort", help="Sort by this metric, best first.")] = "psnr",
+    sort: Annotated[
+        str,
+        typer.Option("--sort", help="Sort by this score, best first (`derain-bench list scores`)."),
+    ] = "psnr",
     plot: Annotated[
         Path | None,
         typer.Option("--plot", help="Also draw quality against cost into this PNG."),
@@ -94,32 +52,22 @@ def leaderboard_command(
     Rows come only from `derain-bench eval` runs. Filter with --where, export with --format,
     and draw quality against cost with --plot.
     """
-    if view not in VIEWS:
-        raise DerainBenchError(f"unknown view '{view}'; choose configs or runs")
-    frame = filter_rows(read_leaderboard(path or default_path()), where or [])
-    if view == "configs" and not frame.empty:
-        numeric = config_view(frame, formatted=False)
-        if plot is not None:
-            from derainbench.reporting.plots import plot_quality_vs_cost
+    from derainbench.reporting.export import export
+    from derainbench.reporting.leaderboard import default_path, read_leaderboard
+    from derainbench.reporting.views import aggregate_seeds, filter_rows, leaderboard_view
 
-            plot_quality_vs_cost(numeric, plot, cost=cost)
-        key = f"{sort}_mean"
-        order = (
-            numeric.sort_values(key, ascending=sort == "lpips_alex").index
-            if key in numeric
-            else numeric.index
-        )
-        table = numeric if (all_columns or fmt in ("csv", "json")) else config_view(frame, True)
-        table = table.loc[order]
-    else:
-        if sort in frame.columns:
-            frame = frame.sort_values(sort, ascending=sort == "lpips_alex", kind="stable")
-        table = frame if all_columns else frame[[c for c in SUMMARY_COLUMNS if c in frame.columns]]
+    frame = read_leaderboard(path or default_path())
+    formatted = fmt in ("table", "md", "latex")
+    table = leaderboard_view(frame, view, where or [], sort, all_columns, formatted)
+    if plot is not None and view == "configs" and not table.empty:
+        from derainbench.reporting.plots import plot_quality_vs_cost
+
+        plot_quality_vs_cost(aggregate_seeds(filter_rows(frame, where or [])), plot, cost=cost)
     if fmt != "table":
         typer.echo(export(table, fmt), nl=False)
     else:
         _print_table(table, f"leaderboard: {view} ({len(table)} rows)", compact=not all_columns)
-    if plot is not None and view == "configs" and not frame.empty:
+    if plot is not None and view == "configs" and not table.empty:
         console.print(f"plot written to {plot}")
 
 

@@ -17,16 +17,19 @@ from derainbench.registry import Entry, builder_defaults
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "generators": ("family", "native_range", "multiple_of", "outputs"),
     "discriminators": ("family", "conditional", "outputs"),
-    "objectives": ("generator",),
+    "objectives": ("generator_loss",),
     "terms": ("player", "needs"),
     "penalties": ("applies_to",),
     "datasets": ("layout",),
-    "metrics": ("y_channel",),
+    "protocols": ("y_channel", "scores"),
+    "scores": ("higher_is_better", "digits", "unit", "source"),
     "recipes": ("generator", "discriminator", "objective", "terms"),
 }
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, frozenset):
+        value = sorted(value)
     if isinstance(value, list | tuple):
         if any(len(str(v)) > 40 for v in value):  # sentences (a recipe's deviations): one a line
             return "\n".join(f"• {v}" for v in value)
@@ -35,11 +38,14 @@ def _cell(value: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    def plain(item: Any) -> Any:
+        return sorted(item) if isinstance(item, frozenset | set) else str(item)
+
+    return json.loads(json.dumps(value, default=plain))
 
 
 def _entry_record(entry: Entry) -> dict[str, Any]:
-    meta = {k: v for k, v in entry.metadata.items() if k != "test_kwargs"}
+    meta = entry.info.shown()
     return {
         "name": entry.name,
         "kind": entry.kind,
@@ -55,7 +61,8 @@ def list_components(
     kind: Annotated[
         str,
         typer.Argument(
-            help="generators, discriminators, objectives, terms, datasets, metrics, recipes or all."
+            help="generators, discriminators, objectives, terms, penalties, datasets, protocols, "
+            "scores, recipes or all."
         ),
     ] = "all",
     pattern: Annotated[
@@ -78,7 +85,7 @@ def list_components(
         table.add_column("description")
         for entry_name in registry.names(pattern):
             entry = registry.get(entry_name)
-            cells = [_cell(entry.metadata.get(c)) for c in LIST_COLUMNS[name]]
+            cells = [_cell(getattr(entry.info, c)) for c in LIST_COLUMNS[name]]
             table.add_row(entry_name, *cells, entry.description)
         console.print(table)
     _report_plugin_failures()

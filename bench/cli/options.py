@@ -20,7 +20,7 @@ LeaderboardPath = Annotated[
 ]
 Protocol = Annotated[
     str | None,
-    typer.Option("--protocol", help="Metric protocol (see `derain-bench list metrics`)."),
+    typer.Option("--protocol", help="Metric protocol (see `derain-bench list protocols`)."),
 ]
 TrainMode = Annotated[
     bool,

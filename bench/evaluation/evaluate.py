@@ -22,7 +22,7 @@ from derainbench.evaluation.costs import inference_cost
 from derainbench.evaluation.restore import generator_mode, restore
 from derainbench.experiments.provenance import git_commit, versions
 from derainbench.plugins import load_plugin
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 from derainbench.reporting.leaderboard import append_row
 from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.components import build_dataset, build_generator
@@ -57,7 +57,7 @@ def evaluate_generator(
     extras: Sequence[ExtraScorer] = (),
 ) -> Evaluation:
     """Restore every test pair at full size and score it with the protocol (and the extras)."""
-    protocol = METRICS.create(protocol_name)
+    protocol = PROTOCOLS.create(protocol_name)
     device = _device_of(generator)
     rows: list[dict[str, Any]] = []
     names = dataset.pair_names()

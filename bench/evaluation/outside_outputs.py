@@ -11,7 +11,7 @@ import pandas as pd
 from derainbench.datasets.image_io import load_rgb
 from derainbench.datasets.paired_folder import list_images, natural_key, pair_key
 from derainbench.errors import DataError
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 
 
 @dataclass
@@ -42,7 +42,7 @@ def match_files(predictions: Path, ground_truth: Path) -> list[tuple[str, Path, 
 
 def score_folders(predictions: Path, ground_truth: Path, protocols: list[str]) -> Scores:
     """Score every prediction against its target; sizes must match exactly (no resizing)."""
-    scorers = [METRICS.create(name) for name in protocols]
+    scorers = [PROTOCOLS.create(name) for name in protocols]
     rows = []
     for key, pred_path, target_path in match_files(predictions, ground_truth):
         pred, target = load_rgb(pred_path), load_rgb(target_path)

@@ -31,7 +31,7 @@ from derainbench.errors import DerainBenchError
 from derainbench.imaging import to_uint8
 from derainbench.metrics.protocols import MetricProtocol
 from derainbench.metrics.psnr import psnr
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 
 WINDOW = 7
 K1, K2 = 0.01, 0.03
@@ -105,7 +105,7 @@ class DerainDropProtocol(MetricProtocol):
         return self.score(self.quantize(crop_to_four(pred)), to_uint8(crop_to_four(target)))
 
 
-@METRICS.register(
+@PROTOCOLS.register(
     "deraindrop",
     description="the Attentive GAN authors' evaluation: OpenCV luma, skimage SSIM (7×7 uniform), "
     "crop to multiples of 4, truncating uint8 cast",

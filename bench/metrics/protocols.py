@@ -2,7 +2,7 @@
 
 A protocol fixes the quantisation, the channel(s) the metrics see and the metrics themselves, so
 that a PSNR is only ever compared with PSNRs of the same protocol. Adding one is one more small
-builder registered in :data:`derainbench.registries.METRICS`.
+builder registered in :data:`derainbench.registries.PROTOCOLS`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from derainbench.imaging import to_uint8
 from derainbench.metrics.color import rgb_to_y_matlab
 from derainbench.metrics.psnr import psnr
 from derainbench.metrics.ssim import ssim
-from derainbench.registries import METRICS
+from derainbench.registries import PROTOCOLS
 
 DEFAULT_PROTOCOL = "y-matlab"
 
@@ -78,7 +78,7 @@ class MetricProtocol:
         }
 
 
-@METRICS.register(
+@PROTOCOLS.register(
     "y-matlab",
     description="PSNR and SSIM on MATLAB's rounded Y of the 8-bit images (the default)",
     paper="MATLAB rgb2ycbcr + Wang et al. 2004 ssim_index, as in most Rain100L/H and "
@@ -96,7 +96,7 @@ def y_matlab() -> MetricProtocol:
     )
 
 
-@METRICS.register(
+@PROTOCOLS.register(
     "y-float",
     description="PSNR and SSIM on MATLAB's Y of the 8-bit images, not rounded (BasicSR)",
     paper="BasicSR calculate_psnr/ssim with test_y_channel=True",
@@ -117,7 +117,7 @@ def _rgb_channels(rgb_uint8: Tensor) -> Tensor:
     return rgb_uint8.to(torch.float64)
 
 
-@METRICS.register(
+@PROTOCOLS.register(
     "rgb",
     description="PSNR over all three channels, SSIM as the mean of per-channel SSIM",
     paper="BasicSR on RGB; skimage with gaussian_weights=True, sigma=1.5, "

@@ -26,6 +26,9 @@ def plot_quality_vs_cost(
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    from derainbench.metrics.scores import get_score
+
+    score = get_score(metric)
     mean, ci = f"{metric}_mean", f"{metric}_ci"
     if cost not in configs or configs[cost].isna().all():
         raise DerainBenchError(
@@ -46,7 +49,7 @@ def plot_quality_vs_cost(
                           xytext=(6, 4), fontsize=8)  # fmt: skip
     axes.set_xscale("log")
     axes.set_xlabel(COST_LABELS.get(cost, cost) + " (log scale)")
-    axes.set_ylabel(f"{metric.upper()} (mean ± 95 % CI over seeds)")
+    axes.set_ylabel(f"{score.label}, {score.direction} (mean ± 95 % CI over seeds)")
     tests = ", ".join(sorted(configs["test_data"].astype(str).unique()))
     axes.set_title(f"Quality against cost: {tests}", fontsize=10)
     axes.grid(True, which="both", alpha=0.3)

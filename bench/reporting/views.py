@@ -1,35 +1,36 @@
-"""Leaderboard views: the seeds of one configuration pooled into mean, spread and a CI."""
+"""Leaderboard views: the seeds of one configuration pooled into mean, spread and a CI, or one
+row per evaluation; filtered, and sorted best first by any registered score."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pandas as pd
-from scipy import stats
 
 from derainbench.errors import DerainBenchError
+from derainbench.metrics.scores import Score, get_score, score_columns
+from derainbench.reporting.statistics import confidence_halfwidth, format_mean_ci
 
+VIEWS = ("configs", "runs")
 # A configuration evaluated one way: same hash, test set, protocol and generator mode.
 GROUP_KEYS = ["config_hash", "test_data", "protocol", "g_mode"]
 DESCRIPTIVE = ["recipe", "generator", "discriminator", "objective", "terms", "train_data"]
-METRICS = ["psnr", "ssim", "lpips_alex"]
 COSTS = ["g_params", "d_params", "g_macs", "latency_ms", "peak_memory_mb", "train_seconds"]
-
-
-def confidence_halfwidth(values: pd.Series, level: float = 0.95) -> float:
-    """Half-width of the Student-t confidence interval of the mean (NaN for fewer than 2)."""
-    values = values.dropna()
-    if len(values) < 2:
-        return math.nan
-    quantile = stats.t.ppf(0.5 + level / 2, df=len(values) - 1)
-    return float(quantile * values.std(ddof=1) / math.sqrt(len(values)))
+# What the configuration view shows around the scores (exports keep mean, std and CI apart).
+CONFIG_LEAD = ["recipe", "generator", "discriminator", "objective", "test_data", "protocol"]
+CONFIG_TAIL = ["g_params", "g_macs", "latency_ms"]
+# What the runs view shows by default (the CSV keeps everything).
+RUN_LEAD = ["run_id", "generator", "discriminator", "test_data", "protocol", "n_images"]
+RUN_TAIL = ["seed", "steps", "g_params"]
 
 
 def aggregate_seeds(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """One row per configuration: n_seeds, and mean, std and CI half-width of each metric."""
+    """One row per configuration: n_seeds, and mean, std and CI half-width of each score."""
     missing = [k for k in GROUP_KEYS if k not in frame.columns]
     if missing:
         raise DerainBenchError(f"the leaderboard lacks the column(s) {', '.join(missing)}")
+    scores = score_columns(frame.columns)
     rows = []
     for keys, group in frame.groupby(GROUP_KEYS, sort=False, dropna=False):
         row = dict(zip(GROUP_KEYS, keys, strict=True))
@@ -38,20 +39,81 @@ def aggregate_seeds(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                 row[column] = group[column].iloc[0]
         row["n_seeds"] = group["seed"].nunique() if "seed" in group else len(group)
         row["n_images"] = group["n_images"].iloc[0] if "n_images" in group else math.nan
-        for metric in (m for m in METRICS if m in group and group[m].notna().any()):
-            row[f"{metric}_mean"] = group[metric].mean()
-            row[f"{metric}_std"] = group[metric].std(ddof=1) if len(group) > 1 else math.nan
-            row[f"{metric}_ci"] = confidence_halfwidth(group[metric], level)
+        for score in (s for s in scores if group[s.name].notna().any()):
+            values = group[score.name]
+            row[f"{score.name}_mean"] = values.mean()
+            row[f"{score.name}_std"] = values.std(ddof=1) if len(group) > 1 else math.nan
+            row[f"{score.name}_ci"] = confidence_halfwidth(values, level)
         for cost in (c for c in COSTS if c in group):
             row[cost] = group[cost].mean()
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def format_mean_ci(mean: float, halfwidth: float, digits: int) -> str:
-    """``31.42 ± 0.18`` (or the mean alone when there is no interval)."""
-    if math.isnan(mean):
-        return ""
-    if math.isnan(halfwidth):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {halfwidth:.{digits}f}"
+def filter_rows(frame: pd.DataFrame, where: Sequence[str]) -> pd.DataFrame:
+    """Keep rows whose COLUMN equals VALUE for every ``COLUMN=VALUE``."""
+    for condition in where:
+        column, sep, value = condition.partition("=")
+        if not sep or column not in frame.columns:
+            known = ", ".join(frame.columns)
+            raise DerainBenchError(f"--where '{condition}' must be COLUMN=VALUE; columns: {known}")
+        frame = frame[frame[column].astype(str) == value]
+    return frame
+
+
+def formatted_configs(configs: pd.DataFrame) -> pd.DataFrame:
+    """The configuration view for people: each score as 'mean ± CI' at its registered digits."""
+    scores = [s for s in score_columns(_score_names(configs)) if f"{s.name}_mean" in configs]
+    shown = pd.DataFrame(index=configs.index)
+    for column in [*CONFIG_LEAD, "g_mode", "n_seeds"]:
+        if column in configs:
+            shown[column] = configs[column]
+    for score in scores:
+        means, halves = configs[f"{score.name}_mean"], configs[f"{score.name}_ci"]
+        shown[score.name] = [
+            format_mean_ci(m, c, score.digits) for m, c in zip(means, halves, strict=True)
+        ]
+    for column in CONFIG_TAIL:
+        if column in configs:
+            shown[column] = configs[column]
+    return shown
+
+
+def _score_names(configs: pd.DataFrame) -> list[str]:
+    return [c.removesuffix("_mean") for c in configs.columns if c.endswith("_mean")]
+
+
+def sort_key(view: str, sort: str) -> tuple[str, Score]:
+    """The column a view sorts by for score ``sort``, and the score (its direction)."""
+    score = get_score(sort)
+    return (f"{sort}_mean" if view == "configs" else sort), score
+
+
+def leaderboard_view(
+    frame: pd.DataFrame,
+    view: str = "configs",
+    where: Sequence[str] = (),
+    sort: str = "psnr",
+    all_columns: bool = False,
+    formatted: bool = True,
+) -> pd.DataFrame:
+    """The table ``derain-bench leaderboard`` shows: configurations (seeds pooled) or runs,
+    filtered, best first by ``sort``; ``formatted`` gives 'mean ± CI' strings for people."""
+    if view not in VIEWS:
+        raise DerainBenchError(f"unknown view '{view}'; choose {' or '.join(VIEWS)}")
+    frame = filter_rows(frame, where)
+    column, score = sort_key(view, sort)
+    if view == "configs":
+        table = aggregate_seeds(frame) if not frame.empty else frame
+        if column in table:
+            table = table.sort_values(column, ascending=not score.higher_is_better, kind="stable")
+        if formatted and not all_columns and not table.empty:
+            table = formatted_configs(table)
+        return table
+    if column in frame:
+        frame = frame.sort_values(column, ascending=not score.higher_is_better, kind="stable")
+    if all_columns:
+        return frame
+    scores = [s.name for s in score_columns(frame.columns) if frame[s.name].notna().any()]
+    shown = [*RUN_LEAD, *scores, *RUN_TAIL]
+    return frame[[c for c in shown if c in frame.columns]]

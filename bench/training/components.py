@@ -149,9 +149,7 @@ def check_adversarial_setup(
 ) -> None:
     """Refuse, in one sentence, an objective, penalty and discriminator that cannot train."""
     name = config["discriminator"]["name"]
-    if getattr(objective, "needs_lipschitz", False) and not any(
-        getattr(p.module, "enforces_lipschitz", False) for p in penalties
-    ):
+    if objective.needs_lipschitz and not any(p.module.enforces_lipschitz for p in penalties):
         raise IncompatibleComponentsError(
             f"objective '{config['objective']['name']}' needs a Lipschitz constraint: "
             f"add penalty 'gradient-penalty'"
@@ -160,15 +158,14 @@ def check_adversarial_setup(
         isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
     )
     for penalty in penalties:
-        if getattr(penalty.module, "needs_independent_samples", False) and mixes_samples:
+        if penalty.module.needs_independent_samples and mixes_samples:
             raise IncompatibleComponentsError(
                 f"penalty '{penalty.name}' needs per-sample gradient norms, which discriminator "
                 f"'{name}' mixes across the batch with BatchNorm; choose a discriminator without "
                 f"BatchNorm, such as patchgan with norm 'instance'"
             )
-    # A discriminator with a fixed-size layer (a flattening FC) declares its input side, as an
-    # attribute of the built model (it may be an option) or in its registry metadata.
-    size = getattr(discriminator, "input_size", DISCRIMINATORS.get(name).metadata.get("input_size"))
+    # A discriminator with a fixed-size layer (a flattening FC) declares its input side.
+    size = discriminator.input_size
     crop = config["train"].get("crop")
     if size is not None and crop is not None and crop != size:
         raise IncompatibleComponentsError(
