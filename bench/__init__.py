@@ -1,21 +1,65 @@
 """derainbench: a benchmark suite for image-deraining GANs.
 
-Public API (importing this package is cheap; components load on first use)::
+The Python API mirrors the command line (importing this package is cheap; the API, torch and
+the components load on first use)::
 
-    import derainbench
-    G = derainbench.create_generator("unet")          # the paper configuration
-    D = derainbench.create_discriminator("patchgan", ndf=32)
-    derainbench.list_components("generators", "u*")
+    import derainbench as db
+
+    config = db.compose("pix2pix", train_data="toyrain-sk:train", test_data="toyrain-sk:test")
+    result = db.run(config)  # train → evaluate → one leaderboard row
+    db.leaderboard()  # configurations, seeds pooled (mean ± 95 % CI)
+    G = db.create_generator("unet")  # the paper configuration
+    db.list_components("generators", "u*")
+
+See :mod:`derainbench.experiments.api` for every function.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from derainbench.contracts import Discriminator, Generator
+    from derainbench.experiments.api import *  # noqa: F403
+
+#: Names served lazily from the API module (see its ``__all__``).
+_API_MODULE = "derainbench.experiments.api"
+_API_NAMES = (
+    "CheckReport",
+    "EvaluationOptions",
+    "EvaluationRecord",
+    "ExperimentConfig",
+    "ExperimentResult",
+    "ablate",
+    "check",
+    "compare",
+    "compose",
+    "demo",
+    "derain",
+    "evaluate",
+    "export",
+    "import_weights",
+    "leaderboard",
+    "plan_ablation",
+    "resume",
+    "run_ablation",
+    "run",
+    "score",
+    "train",
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API_NAMES:
+        return getattr(importlib.import_module(_API_MODULE), name)
+    raise AttributeError(f"module 'derainbench' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API_NAMES])
 
 
 def create_generator(name: str, **kwargs: Any) -> Generator:
@@ -43,7 +87,8 @@ def list_components(kind: str = "generators", pattern: str | None = None) -> lis
 
 
 def load_plugin(spec: str) -> bool:
-    """Import a plug-in module (dotted path or .py file); False if it failed (and was reported)."""
+    """Import a plug-in module (dotted path or .py file); False if it failed (and was reported).
+    Runs composed afterwards record it, so that ``evaluate`` and ``derain`` load it again."""
     from derainbench.plugins import load_plugin as _load
 
     return _load(spec)
@@ -55,4 +100,5 @@ __all__ = [
     "create_generator",
     "list_components",
     "load_plugin",
+    *_API_NAMES,
 ]

@@ -22,3 +22,7 @@ class IncompatibleComponentsError(DerainBenchError):
 
 class DataError(DerainBenchError):
     """A dataset folder or image that cannot be used."""
+
+
+class ConfigError(DerainBenchError):
+    """A configuration key or value that cannot be used (unknown key, wrong type, bad value)."""

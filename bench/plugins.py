@@ -40,6 +40,9 @@ class PluginFailure:
 
 FAILURES: list[PluginFailure] = []
 LOADED: list[str] = []
+#: Plug-ins asked for by name in this process (``--plugin``, :func:`load_plugin`): recorded in
+#: the configuration of runs composed here, so that ``eval`` and ``derain`` load them again.
+REQUESTED: list[str] = []
 
 
 def _report(name: str, source: str, error: BaseException) -> None:
@@ -86,7 +89,15 @@ def load_plugin(spec: str) -> bool:
 
     load_components()  # built-ins first, so a plug-in may extend or reuse them
     spec = str(Path(spec).expanduser().resolve()) if spec.endswith(".py") else spec
-    return import_reporting_failure(spec, source="--plugin")
+    loaded = import_reporting_failure(spec, source="--plugin")
+    if loaded and spec not in REQUESTED:
+        REQUESTED.append(spec)
+    return loaded
+
+
+def requested_plugins() -> list[str]:
+    """The plug-ins loaded by name in this process, in order."""
+    return list(REQUESTED)
 
 
 def env_plugins() -> list[str]:

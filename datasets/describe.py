@@ -7,6 +7,7 @@ fields (per-sample records, long lists) are left out.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from derainbench.errors import DerainBenchError
@@ -22,15 +23,15 @@ def compact_info(dataset: Any) -> str:
     return _dumps(_slim(info))
 
 
-def spec_info(spec: dict[str, Any]) -> str:
-    """The compact description of the dataset a config spec names; the spec itself if it cannot
-    be built here (e.g. the training data stayed on another machine)."""
-    from derainbench.training.components import build_dataset
+def spec_info(name: str, options: Mapping[str, Any]) -> str:
+    """The compact description of the dataset a spec names; the spec itself if it cannot be
+    built here (e.g. the training data stayed on another machine)."""
+    from derainbench.datasets.build import build_dataset
 
     try:
-        return compact_info(build_dataset(spec))
+        return compact_info(build_dataset(name, options))
     except (DerainBenchError, OSError):
-        return _dumps({**spec, "unavailable": True})
+        return _dumps({"name": name, **options, "unavailable": True})
 
 
 def _slim(value: Any) -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import torch
 
-from derainbench.cli.train_command import build_config
+from derainbench.config import ExperimentConfig
+from derainbench.experiments.compose import compose
 from derainbench.registries import ALL
 
 # The paper's architectures at toy width and depth: a real forward/backward in milliseconds.
@@ -27,9 +28,11 @@ TINY_OVERRIDES = [
 ]
 
 
-def tiny_config(*overrides: str, steps: int = 4, seed: int = 0, **options: Any) -> dict[str, Any]:
+def tiny_config(*overrides: str, steps: int = 4, seed: int = 0, **options: Any) -> ExperimentConfig:
     """A resolved pix2pix configuration on in-memory toy rain, small enough for unit tests."""
-    return build_config(
+    no_gan = options.get("discriminator") == "none"
+    tiny = [o for o in TINY_OVERRIDES if not (no_gan and o.startswith("discriminator."))]
+    return compose(
         "pix2pix",
         train_data="toyrain-sk:train",
         test_data="toyrain-sk:test",
@@ -38,7 +41,7 @@ def tiny_config(*overrides: str, steps: int = 4, seed: int = 0, **options: Any) 
         crop=32,
         seed=seed,
         device="cpu",
-        overrides=[*TINY_OVERRIDES, *overrides],
+        overrides=[*tiny, *overrides],
         **options,
     )
 
@@ -52,12 +55,14 @@ def registry_snapshot() -> Iterator[None]:
     load_components()  # snapshot the loaded state, not an empty registry that loads later
     saved = {kind: dict(registry._entries) for kind, registry in ALL.items()}
     loaded, failures = list(plugins.LOADED), list(plugins.FAILURES)
+    requested = list(plugins.REQUESTED)
     yield
     for kind, registry in ALL.items():
         registry._entries.clear()
         registry._entries.update(saved[kind])
     plugins.LOADED[:] = loaded
     plugins.FAILURES[:] = failures
+    plugins.REQUESTED[:] = requested
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +72,15 @@ def _deterministic_threads() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def edited(config: ExperimentConfig, **tables: Any) -> ExperimentConfig:
+    """``config`` with whole sections replaced by TOML-style tables, resolved again."""
+    from derainbench.config import resolve
+
+    return resolve({**config.to_dict(), **tables})
+
+
+def with_term(config: ExperimentConfig, **term: Any) -> ExperimentConfig:
+    """``config`` with one more loss term (a TOML-style table: name, options, weight)."""
+    return edited(config, terms=[*config.to_dict()["terms"], term])

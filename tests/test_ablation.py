@@ -9,15 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from derainbench.cli import app
+from derainbench.config import load_recipe, split_values
 from derainbench.errors import DerainBenchError
-from derainbench.experiments.ablation import (
-    DESIGNS,
-    design_variants,
-    factor_variants,
-    plan,
-    split_values,
-)
-from derainbench.experiments.ablation_runner import summarise
+from derainbench.experiments.ablation import design_variants, factor_variants, plan
+from derainbench.experiments.ablation_study import summarise
 from derainbench.reporting.statistics import mean_interval, paired_differences
 from tests.conftest import tiny_config
 from tests.test_attentive_losses import TINY_ATTENTIVE, tiny_attentive
@@ -36,21 +31,30 @@ DEFAULT_VARIANTS = [
 ]
 
 
+DESIGN = load_recipe("attentive-gan").ablation
+
+
+def default_variants(config):
+    return design_variants(DESIGN, "default", [], config)
+
+
 def test_the_default_design_names_the_papers_ablations() -> None:
-    assert [v.name for v in DESIGNS["default"]] == DEFAULT_VARIANTS
     config = tiny_attentive()
-    names = [v.name for v in design_variants(None, ["recurrent_steps=1,2"], config)]
+    assert [v.name for v in design_variants(DESIGN, None, [], config)] == DEFAULT_VARIANTS
+    names = [v.name for v in design_variants(DESIGN, None, ["recurrent_steps=1,2"], config)]
     assert names == ["full", "recurrent_steps=1", "recurrent_steps=2"]  # factors: design 'none'
-    names = [v.name for v in design_variants("steps", [], config)]
+    names = [v.name for v in design_variants(DESIGN, "steps", [], config)]
     assert names == ["full", "steps-1", "steps-2", "steps-3", "steps-4"]
+    with pytest.raises(DerainBenchError, match="unknown design 'stepz'.*default, components"):
+        design_variants(DESIGN, "stepz", [], config)
 
 
 def test_factors_from_the_command_line() -> None:
     config = tiny_attentive()
     (variant,) = factor_variants("attention_map=false", config)
-    assert variant.overrides == ("discriminator.attention_map=false",)
+    assert variant.set == ("discriminator.attention_map=false",)
     variants = factor_variants("terms.1.weights=[1.0, 1.0, 1.0],[0, 0, 1]", config)
-    assert [v.overrides[0] for v in variants] == [
+    assert [v.set[0] for v in variants] == [
         "terms.1.weights=[1.0, 1.0, 1.0]",
         "terms.1.weights=[0, 0, 1]",
     ]
@@ -60,16 +64,16 @@ def test_factors_from_the_command_line() -> None:
     with pytest.raises(DerainBenchError, match="'depth' is not an option"):
         factor_variants("depth=3", config)
     with pytest.raises(DerainBenchError, match="variant names repeat: recurrent_steps=1"):
-        design_variants(None, ["recurrent_steps=1,1"], config)
+        design_variants(DESIGN, None, ["recurrent_steps=1,1"], config)
 
 
 def test_planning_drops_terms_whose_needs_disappear_and_says_so() -> None:
     config = tiny_attentive()
-    planned = {p.name: p for p in plan(config, DESIGNS["default"], frozenset({"mask"}))}
-    terms = {name: [t["name"] for t in p.config["terms"]] for name, p in planned.items()}
+    planned = {p.name: p for p in plan(config, default_variants(config), frozenset({"mask"}))}
+    terms = {name: [t.name for t in p.config.terms] for name, p in planned.items()}
     assert terms["full"] == ["attention", "multiscale", "perceptual", "attention-map"]
     assert terms["no-arn"] == ["multiscale", "perceptual"]
-    assert planned["no-arn"].config["generator"]["recurrent_steps"] == 0
+    assert planned["no-arn"].config.generator.options["recurrent_steps"] == 0
     assert planned["no-arn"].notes == [
         "dropped loss term 'attention': it needs attention maps, which the generator no longer "
         "produces",
@@ -85,7 +89,7 @@ def test_planning_drops_terms_whose_needs_disappear_and_says_so() -> None:
 
 def test_impossible_variants_are_reported_not_raised() -> None:
     config = tiny_config()  # pix2pix: no recurrent network, no attention loss
-    planned = {p.name: p for p in plan(config, DESIGNS["default"], frozenset())}
+    planned = {p.name: p for p in plan(config, default_variants(config), frozenset())}
     assert planned["full"].trains
     assert "generator 'unet' has no option 'recurrent_steps'" in planned["no-arn"].error
     assert planned["no-attention-loss"].error == "the recipe has no loss term 'attention' to remove"
@@ -103,9 +107,8 @@ def test_statistics_mean_and_t_interval() -> None:
 
 
 def test_differences_are_paired_by_seed() -> None:
-    planned = plan(
-        tiny_attentive(), [DESIGNS["default"][0], DESIGNS["default"][5]], frozenset({"mask"})
-    )
+    variants = default_variants(tiny_attentive())
+    planned = plan(tiny_attentive(), [variants[0], variants[5]], frozenset({"mask"}))
     runs = pd.DataFrame(
         [
             {"variant": "full", "seed": 0, "psnr": 20.0, "ssim": 0.5, "error": ""},

@@ -8,9 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from derainbench.cli.train_command import build_config
+from derainbench.config import ExperimentConfig
 from derainbench.contracts import Judgement, Restoration
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
+from derainbench.experiments.compose import compose
 from derainbench.losses.base import TermInputs
 from derainbench.models import vgg_features
 from derainbench.models.pretrained import MissingWeightsError, WeightsFile
@@ -32,10 +33,10 @@ TINY_ATTENTIVE = [
 ]
 
 
-def tiny_attentive(*overrides: str, steps: int = 1, **options) -> dict:
+def tiny_attentive(*overrides: str, steps: int = 1, **options) -> ExperimentConfig:
     """The resolved attentive-gan recipe at toy size on in-memory SynthDrop."""
     options = {"steps": steps, "batch_size": 2, "crop": 32, "device": "cpu", **options}
-    return build_config("attentive-gan", overrides=[*TINY_ATTENTIVE, *overrides], **options)
+    return compose("attentive-gan", overrides=[*TINY_ATTENTIVE, *overrides], **options)
 
 
 def test_attention_loss_weights_later_steps_more() -> None:
@@ -79,7 +80,7 @@ def test_a_mask_needing_attention_loss_is_refused_on_a_dataset_without_masks() -
 
 def test_an_attention_loss_with_the_unet_generator_is_refused_in_one_sentence() -> None:
     overrides = [o for o in TINY_ATTENTIVE if not o.startswith("generator.")]
-    config = build_config(
+    config = compose(
         "attentive-gan",
         generator="unet",
         crop=32,
@@ -144,7 +145,7 @@ def test_perceptual_loss_without_vgg_weights_is_one_clear_error(tmp_path, monkey
     assert str(tmp_path / "torch" / "hub" / "checkpoints") in message
     assert "DERAINBENCH_VGG16_WEIGHTS" in message and "\n" not in message
     # The same error stops a run before it trains (the recipe's perceptual term, real weights).
-    config = build_config("attentive-gan", steps=1, crop=32, device="cpu")
+    config = compose("attentive-gan", steps=1, crop=32, device="cpu")
     with pytest.raises(MissingWeightsError, match="perceptual loss: .*vgg16-397923af.pth"):
         build_components(config, frozenset({"mask"}))
 
@@ -180,7 +181,7 @@ def test_the_attentive_recipe_trains_a_step_and_its_map_loss_reaches_the_discrim
     tmp_path,
 ) -> None:
     config = tiny_attentive(steps=2)
-    assert config["objective"]["generator_weight"] == 0.01 and config["objective"]["saturating"]
+    assert config.objective.generator_weight == 0.01 and config.objective.options["saturating"]
     result = train(config, tmp_path / "run")
     log = (tmp_path / "run" / "log.csv").read_text().splitlines()
     header = log[0].split(",")

@@ -10,7 +10,7 @@ from derainbench.errors import IncompatibleComponentsError
 from derainbench.losses.base import LossTerm, TermInputs
 from derainbench.registries import TERMS
 from derainbench.training.loop import train
-from tests.conftest import tiny_config
+from tests.conftest import tiny_config, with_term
 
 
 class NeedsEverything(LossTerm):
@@ -45,7 +45,7 @@ def needy_term(registry_snapshot):
 )
 def test_unmet_need_is_refused_before_training(tmp_path, needy_term, need, sentence) -> None:
     config = tiny_config()
-    config["terms"].append({"name": needy_term, "need": need, "weight": 1.0})
+    config = with_term(config, **{"name": needy_term, "need": need, "weight": 1.0})
     with pytest.raises(IncompatibleComponentsError) as error:
         train(config, tmp_path / "run")
     assert str(error.value) == sentence
@@ -54,7 +54,7 @@ def test_unmet_need_is_refused_before_training(tmp_path, needy_term, need, sente
 
 def test_need_of_a_missing_discriminator_names_it(tmp_path, needy_term) -> None:
     config = tiny_config(discriminator="none")
-    config["terms"].append({"name": needy_term, "need": D_ATTENTION, "weight": 1.0})
+    config = with_term(config, **{"name": needy_term, "need": D_ATTENTION, "weight": 1.0})
     with pytest.raises(IncompatibleComponentsError, match="the recipe has no discriminator"):
         train(config, tmp_path / "run")
 
@@ -62,12 +62,12 @@ def test_need_of_a_missing_discriminator_names_it(tmp_path, needy_term) -> None:
 def test_an_impossible_combination_is_named_before_missing_weights(tmp_path, monkeypatch) -> None:
     """attentive-gan's perceptual loss needs VGG16 weights; with U-Net the combination itself is
     impossible, which is what the user must hear first."""
-    from derainbench.cli.train_command import build_config
+    from derainbench.experiments.compose import compose
     from derainbench.training.components import build_components
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-weights"))
     monkeypatch.delenv("DERAINBENCH_VGG16_WEIGHTS", raising=False)
-    config = build_config("attentive-gan", generator="unet", train_data="synthdrop-sk:train")
+    config = compose("attentive-gan", generator="unet", train_data="synthdrop-sk:train")
     with pytest.raises(IncompatibleComponentsError) as error:
         build_components(config, frozenset({MASK}))
     assert str(error.value) == (

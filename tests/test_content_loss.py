@@ -101,7 +101,7 @@ def test_missing_vgg19_weights_are_one_clear_error(tmp_path, monkeypatch) -> Non
 
 
 def test_the_deblurgan_recipe_reproduces_the_original_content_loss() -> None:
-    terms = resolve(load_recipe("deblurgan"))["terms"]
+    terms = [t.to_dict() for t in resolve(load_recipe("deblurgan").configuration()).terms]
     assert terms == [
         {
             "name": "content",

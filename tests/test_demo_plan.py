@@ -1,32 +1,62 @@
-"""The demo plan: the three paper recipes, and honest stand-ins when VGG weights are absent."""
+"""The demo plan: the recipes that declare a demo scale, and honest stand-ins when VGG weights
+are absent."""
 
 from __future__ import annotations
 
+import pytest
+
 from derainbench.config import load_recipe, resolve
-from derainbench.experiments.demo import DEMO_RUNS, substitute_missing_weights
-from derainbench.registries import RECIPES
+from derainbench.config.recipe import Recipe
+from derainbench.errors import ConfigError, DerainBenchError
+from derainbench.experiments.demo import demo_config, demo_recipes, substitute_missing_weights
 
 
 def test_the_demo_trains_the_three_paper_recipes() -> None:
-    assert [run.recipe for run in DEMO_RUNS] == ["pix2pix", "attentive-gan", "deblurgan"]
-    assert all(run.recipe in RECIPES for run in DEMO_RUNS)
+    assert [r.name for r in demo_recipes()] == ["attentive-gan", "deblurgan", "pix2pix"]
+    assert all(r.demo is not None for r in demo_recipes())
+    with pytest.raises(DerainBenchError, match="no demo for recipe.*pix2px.*known"):
+        demo_recipes(["pix2px"])
 
 
 def test_terms_without_weights_are_replaced_or_dropped_and_said(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "no-weights"))
     for name in ("DERAINBENCH_VGG16_WEIGHTS", "DERAINBENCH_VGG19_WEIGHTS"):
         monkeypatch.delenv(name, raising=False)
-    plans = {run.recipe: run for run in DEMO_RUNS}
-    attentive, notes = substitute_missing_weights(
-        load_recipe("attentive-gan"), plans["attentive-gan"]
-    )
+    attentive, notes = substitute_missing_weights(load_recipe("attentive-gan"))
     assert "perceptual" not in [t["name"] for t in attentive["terms"]]
     assert (
         len(notes) == 1 and "'perceptual' dropped" in notes[0] and "vgg16-397923af.pth" in notes[0]
     )
-    deblur, notes = substitute_missing_weights(load_recipe("deblurgan"), plans["deblurgan"])
+    deblur, notes = substitute_missing_weights(load_recipe("deblurgan"))
     assert [t["name"] for t in deblur["terms"]] == ["l1"]
     assert "'content' replaced by l1" in notes[0]
     resolve(deblur)  # still a valid configuration
-    untouched, notes = substitute_missing_weights(load_recipe("pix2pix"), plans["pix2pix"])
-    assert notes == [] and untouched["terms"] == load_recipe("pix2pix")["terms"]
+    untouched, notes = substitute_missing_weights(load_recipe("pix2pix"))
+    assert notes == [] and untouched["terms"] == load_recipe("pix2pix").tables["terms"]
+
+
+def test_the_demo_scale_is_read_from_the_recipe_file(tmp_path) -> None:
+    recipe = load_recipe("pix2pix")
+    config, _ = demo_config(recipe, 1, tmp_path / "train", tmp_path / "test")
+    scale = recipe.demo
+    assert scale is not None
+    assert (config.train.steps, config.train.batch_size, config.train.crop) == (
+        scale.steps,
+        scale.batch_size,
+        scale.crop,
+    )
+    assert config.generator.options["ngf"] == 32 and config.train.seed == 1
+    assert config.terms == resolve(recipe.configuration()).terms  # the losses stay the recipe's
+    half, _ = demo_config(recipe, 1, tmp_path / "train", tmp_path / "test", steps_scale=0.5)
+    assert half.train.steps == round(scale.steps / 2)
+
+
+def test_a_malformed_demo_table_is_one_line() -> None:
+    tables = load_recipe("pix2pix").configuration()
+    with pytest.raises(ConfigError, match=r"\[demo\] needs 'crop'"):
+        Recipe.from_tables({**tables, "demo": {"steps": 1, "batch_size": 1}})
+    with pytest.raises(ConfigError, match="demo.without_weights.l1 must be"):
+        Recipe.from_tables(
+            {**tables, "demo": {"steps": 1, "batch_size": 1, "crop": 8,
+                                "without_weights": {"l1": "keep"}}}
+        )  # fmt: skip

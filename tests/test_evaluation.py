@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from derainbench.evaluation.baselines import InputAsOutput
-from derainbench.evaluation.evaluate import evaluate_generator, evaluate_run
+from derainbench.evaluation.evaluate import evaluate_generator
+from derainbench.experiments.runner import evaluate_run
 from derainbench.registries import DATASETS, PROTOCOLS
 from derainbench.reporting.leaderboard import COLUMNS, append_row, read_leaderboard
 from derainbench.training.loop import train
@@ -37,9 +38,10 @@ def test_scores_are_the_protocols_per_image_values() -> None:
 
 def test_evaluation_runs_at_native_size_and_appends_a_complete_row(trained_run, tmp_path) -> None:
     board = tmp_path / "board.csv"
-    evaluation, row = evaluate_run(trained_run, leaderboard=board, device="cpu")
+    record = evaluate_run(trained_run, leaderboard=board, device="cpu")
+    evaluation = record.evaluation
     # 40-px test images, a generator that needs multiples of 32: padded, then cropped back.
-    per_image = pd.read_csv(row["per_image_csv"])
+    per_image = pd.read_csv(record.per_image_csv)
     assert set(per_image["height"]) == {40} and set(per_image["width"]) == {40}
     assert list(per_image.columns) == ["image", "height", "width", "psnr", "ssim"]
     frame = read_leaderboard(board)
@@ -56,18 +58,18 @@ def test_evaluation_runs_at_native_size_and_appends_a_complete_row(trained_run, 
 
 def test_train_mode_evaluation_is_an_option_and_is_recorded(trained_run, tmp_path) -> None:
     board = tmp_path / "board.csv"
-    eval_mode, _ = evaluate_run(trained_run, leaderboard=board, device="cpu")
-    train_mode, row = evaluate_run(trained_run, mode="train", leaderboard=board, device="cpu")
-    assert row["g_mode"] == "train"
+    eval_mode = evaluate_run(trained_run, leaderboard=board, device="cpu")
+    train_mode = evaluate_run(trained_run, mode="train", leaderboard=board, device="cpu")
+    assert train_mode.row["g_mode"] == "train"
     assert list(read_leaderboard(board)["g_mode"]) == ["eval", "train"]
     # Batch statistics instead of running statistics: different numbers, which is the point.
     assert train_mode.means["psnr"] != eval_mode.means["psnr"]
 
 
 def test_generator_mode_is_restored_after_evaluation(trained_run) -> None:
-    from derainbench.evaluation.evaluate import load_run_generator
+    from derainbench.training.trained import load_run_generator, read_run
 
-    generator, _ = load_run_generator(trained_run, "cpu")
+    generator = load_run_generator(read_run(trained_run), "cpu")
     generator.train()
     evaluate_generator(
         generator, DATASETS.create("toyrain-sk", split="test", n=1, size=40), "y-matlab"
@@ -131,9 +133,8 @@ def test_lpips_extras_and_costs_join_the_row(trained_run, tmp_path, monkeypatch)
     monkeypatch.setattr(lpips_metric, "_WARNED", set())
     options = EvaluationOptions(extras=("gmsd",), columns={"ablation": "abl-1/full"})
     with pytest.warns(UserWarning, match="LPIPS left empty"):
-        evaluation, row = evaluate_run(
-            trained_run, leaderboard=board, device="cpu", options=options
-        )
+        record = evaluate_run(trained_run, leaderboard=board, device="cpu", options=options)
+    evaluation, row = record.evaluation, record.row
     assert row["lpips_alex"] is None and row["lpips_alex_note"].startswith("no alexnet-owt")
     assert "gmsd" in evaluation.per_image and row["gmsd"] == pytest.approx(evaluation.means["gmsd"])
     assert row["g_macs"] > 0 and row["latency_ms"] > 0 and row["cost_size"] == "40x40"

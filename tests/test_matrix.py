@@ -12,11 +12,12 @@ import pytest
 import torch
 from torch import nn
 
-from derainbench.config import resolve
+from derainbench.config import ExperimentConfig, resolve
+from derainbench.datasets.build import build_dataset
 from derainbench.errors import IncompatibleComponentsError
 from derainbench.registries import DISCRIMINATORS, GENERATORS
 from derainbench.registry import Registry
-from derainbench.training.components import build_components, build_dataset
+from derainbench.training.components import build_components
 from derainbench.training.precision import Precision
 from derainbench.training.step import Optimizers, StepSettings, train_step
 
@@ -33,7 +34,7 @@ def _tiny(registry: Registry, name: str) -> dict[str, Any]:
     return {"name": name, **registry.get(name).info.test_kwargs}
 
 
-def matrix_config(generator: str, discriminator: str, objective: str) -> dict[str, Any]:
+def matrix_config(generator: str, discriminator: str, objective: str) -> ExperimentConfig:
     """One combination at toy size: tiny widths, 32-px crops of toy rain, L1 as the only term."""
     objective_name, penalties = OBJECTIVES_UNDER_TEST[objective]
     no_gan = discriminator == "none"
@@ -52,13 +53,12 @@ def matrix_config(generator: str, discriminator: str, objective: str) -> dict[st
     )
 
 
-def expected_refusal(config: dict[str, Any]) -> str | None:
+def expected_refusal(config: ExperimentConfig) -> str | None:
     """The rule a combination breaks, if any: the matrix's specification, stated independently."""
-    section = config["discriminator"]
-    penalties = [p["name"] for p in config["penalties"]]
-    if section["name"] == "none":
+    penalties = [p.name for p in config.penalties]
+    if not config.has_discriminator:
         return "regularises a discriminator, but the recipe has none" if penalties else None
-    discriminator = DISCRIMINATORS.create(**section)
+    discriminator = DISCRIMINATORS.create(config.discriminator.name, **config.discriminator.options)
     if "gradient-penalty" in penalties and any(
         isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
     ):
@@ -72,7 +72,8 @@ def expected_refusal(config: dict[str, Any]) -> str | None:
 @pytest.fixture(scope="module")
 def batch() -> dict[str, torch.Tensor]:
     config = matrix_config("unet", "none", "vanilla")
-    dataset = build_dataset(config["data"]["train"], crop=CROP, flip=False)
+    spec = config.data.train
+    dataset = build_dataset(spec.name, spec.options, crop=CROP, flip=False)
     samples = [dataset[i] for i in range(2)]
     tensors = [key for key, value in samples[0].items() if isinstance(value, torch.Tensor)]
     return {key: torch.stack([s[key] for s in samples]) for key in tensors}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from derainbench.config import resolve
 from derainbench.contracts import Discriminator, Generator
 from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.image_io import save_png
@@ -137,8 +138,14 @@ def test_score_record_matches(name: str) -> None:
 def test_recipe_record_matches_its_file(name: str) -> None:
     info = RECIPES.get(name).info
     recipe = RECIPES.create(name)
-    assert recipe["generator"]["name"] == info.generator
-    assert recipe["discriminator"]["name"] == info.discriminator
-    assert recipe["objective"]["name"] == info.objective
-    assert tuple(t["name"] for t in recipe.get("terms", [])) == info.terms
+    config = resolve(recipe.configuration())
+    assert (config.generator.name, config.discriminator.name, config.objective.name) == (
+        info.generator,
+        info.discriminator,
+        info.objective,
+    )
+    assert tuple(t.name for t in config.terms) == info.terms
+    assert config.recipe.deviations == info.deviations
     assert info.deviations, "a recipe writes down where it deviates from its paper"
+    assert tuple(recipe.ablation.design_names()) == info.ablation_designs
+    assert (recipe.demo is not None) == info.demo

@@ -12,14 +12,19 @@ SUBPACKAGES = [
     "derainbench",
     "derainbench/benchmarks",
     "derainbench/cli",
+    "derainbench/config",
+    "derainbench/evaluation",
+    "derainbench/experiments",
     "derainbench/metrics",
     "derainbench/recipes",
+    "derainbench/reporting",
     "derainbench/training",
     "derainbench/models",
     "derainbench/models/generators",
     "derainbench/models/discriminators",
     "derainbench/losses",
     "derainbench/datasets",
+    "derainbench/datasets/synthdrop",
 ]
 
 

@@ -9,15 +9,17 @@ import torch
 from typer.testing import CliRunner
 
 from derainbench.cli import app
-from derainbench.cli.train_command import build_config
+from derainbench.config import ExperimentConfig
 from derainbench.contracts import Discriminator, Judgement
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
+from derainbench.experiments.compose import compose
 from derainbench.losses.gradient_penalty import GradientPenalty
 from derainbench.registries import OBJECTIVES, PENALTIES
 from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.components import build_components
 from derainbench.training.loop import train
 from derainbench.training.step import NonFiniteLossError
+from tests.conftest import edited
 
 pytestmark = pytest.mark.filterwarnings("ignore:vgg19 with RANDOM weights")
 
@@ -37,9 +39,9 @@ TINY_DEBLURGAN = [
 ]
 
 
-def tiny_deblurgan(*overrides: str, steps: int = 4) -> dict:
+def tiny_deblurgan(*overrides: str, steps: int = 4) -> ExperimentConfig:
     """The deblurgan recipe at toy size (5 critic steps, WGAN-GP, content loss on a random VGG)."""
-    return build_config(
+    return compose(
         "deblurgan",
         train_data="toyrain-sk:train",
         test_data="toyrain-sk:test",
@@ -145,20 +147,19 @@ def test_unknown_variant_is_refused() -> None:
         PENALTIES.create("gradient-penalty", variant="wgan")
 
 
-def _refusal(config: dict) -> str:
-    config["terms"] = [{"name": "l1", "weight": 1.0}]  # no VGG to build: the check is the point
+def _refusal(config: ExperimentConfig) -> str:
+    config = edited(config, terms=[{"name": "l1", "weight": 1.0}])  # no VGG: the check is the point
     with pytest.raises(IncompatibleComponentsError) as error:
         build_components(config, frozenset())
     return str(error.value)
 
 
 def test_wgan_without_a_gradient_penalty_is_refused() -> None:
-    config = tiny_deblurgan()
-    config["penalties"] = []
+    config = edited(tiny_deblurgan(), penalties=[])
     assert _refusal(config) == (
         "objective 'wgan' needs a Lipschitz constraint: add penalty 'gradient-penalty'"
     )
-    config["penalties"] = [{"name": "r1", "weight": 1.0}]  # R1 does not bound the critic
+    config = edited(config, penalties=[{"name": "r1", "weight": 1.0}])  # R1 does not bound it
     assert "needs a Lipschitz constraint" in _refusal(config)
 
 

@@ -90,3 +90,13 @@ def test_importing_the_package_is_cheap(tmp_path) -> None:
     code = "import sys, derainbench; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", "import derainbench must not import torch"
+
+
+def test_the_package_serves_the_whole_python_api_lazily() -> None:
+    from derainbench.experiments import api
+
+    assert sorted(derainbench._API_NAMES) == sorted(api.__all__)
+    for name in api.__all__:
+        assert getattr(derainbench, name) is getattr(api, name)
+    with pytest.raises(AttributeError, match="no attribute 'trian'"):
+        derainbench.trian  # noqa: B018

@@ -13,7 +13,7 @@ from derainbench.training.components import build_components
 from derainbench.training.loop import train
 from derainbench.training.precision import Precision
 from derainbench.training.step import Optimizers, StepSettings, train_step
-from tests.conftest import tiny_config
+from tests.conftest import edited, tiny_config, with_term
 
 
 def _step(config, settings: StepSettings, precision: str = "fp32"):
@@ -63,7 +63,7 @@ class RealnessGap(LossTerm):
 def test_discriminator_side_terms_join_the_discriminator_loss(registry_snapshot) -> None:
     TERMS.register("gap", player="discriminator")(RealnessGap)
     config = tiny_config()
-    config["terms"].append({"name": "gap", "weight": 2.0})
+    config = with_term(config, **{"name": "gap", "weight": 2.0})
     losses, _ = _step(config, StepSettings())
     assert "d_gap" in losses and "g_gap" not in losses
     assert losses["d"] == pytest.approx(losses["d_adv"] + losses["d_gap"], rel=1e-5)
@@ -72,24 +72,22 @@ def test_discriminator_side_terms_join_the_discriminator_loss(registry_snapshot)
 def test_discriminator_term_without_discriminator_is_refused(tmp_path, registry_snapshot) -> None:
     TERMS.register("gap", player="discriminator")(RealnessGap)
     config = tiny_config(discriminator="none")
-    config["terms"].append({"name": "gap", "weight": 1.0})
+    config = with_term(config, **{"name": "gap", "weight": 1.0})
     with pytest.raises(IncompatibleComponentsError, match="'gap' is a discriminator loss"):
         train(config, tmp_path / "run")
 
 
 def test_penalty_joins_the_discriminator_loss_and_is_recorded(tmp_path) -> None:
     config = tiny_config("run.log_every=1", steps=2)
-    config["penalties"] = [{"name": "r1", "weight": 5.0}]
-    from derainbench.config import resolve
-
-    result = train(resolve(config), tmp_path / "run")
+    config = edited(config, penalties=[{"name": "r1", "weight": 5.0}])
+    result = train(config, tmp_path / "run")
     header = result.run.log_path.read_text().splitlines()[0]
     assert "d_r1" in header
 
 
 def test_penalty_without_discriminator_is_refused(tmp_path) -> None:
     config = tiny_config(discriminator="none")
-    config["penalties"] = [{"name": "r1", "weight": 1.0}]
+    config = edited(config, penalties=[{"name": "r1", "weight": 1.0}])
     with pytest.raises(IncompatibleComponentsError, match="penalty 'r1'.*has none"):
         train(config, tmp_path / "run")
 

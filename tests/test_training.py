@@ -12,7 +12,7 @@ from derainbench.training import loop as loop_module
 from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.loop import TrainingInterruptedError, train
 from derainbench.training.step import NonFiniteLossError, batchnorm_statistics_frozen
-from tests.conftest import tiny_config
+from tests.conftest import edited, tiny_config
 
 
 def _weights(run_dir) -> dict[str, torch.Tensor]:
@@ -143,7 +143,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_checkpoint(tmp_path, monkeypat
 
 def test_recipe_without_any_generator_loss_is_refused(tmp_path) -> None:
     config = tiny_config(discriminator="none")
-    config["terms"] = []
+    config = edited(config, terms=[])
     with pytest.raises(IncompatibleComponentsError, match="no gradient"):
         train(config, tmp_path / "run")
 

@@ -73,20 +73,20 @@ def measure(
 ) -> dict[str, object]:
     """``warmup`` untimed steps, then ``repeats`` timed ones: the median time, the memory peak."""
     from derainbench.benchmarks.render_speed import cpu_name
-    from derainbench.cli.train_command import build_config
+    from derainbench.experiments.compose import compose
     from derainbench.training.components import build_components
     from derainbench.training.precision import Precision
     from derainbench.training.step import Optimizers, StepSettings, train_step
 
     height, width = size
     weights = vgg_weights or "random-for-tests"
-    config = build_config("attentive-gan", overrides=[f"terms.2.vgg_weights={weights}"])
+    config = compose("attentive-gan", overrides=[f"terms.2.vgg_weights={weights}"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the random-trunk warning: its cost is the real one's
         parts = build_components(config, frozenset({"mask"}))
     parts.generator.to(device).train()
     parts.discriminator.to(device).train()
-    betas = tuple(config["optimizer"]["betas"])
+    betas = (config.optimizer.betas[0], config.optimizer.betas[1])
     optimizers = Optimizers(
         torch.optim.Adam(parts.generator.parameters(), lr=2e-4, betas=betas),
         torch.optim.Adam(parts.discriminator.parameters(), lr=2e-4, betas=betas),

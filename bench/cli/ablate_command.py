@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import secrets
+import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -24,21 +24,6 @@ from derainbench.cli.options import (
     TestData,
     TrainData,
 )
-from derainbench.errors import DerainBenchError
-from derainbench.reporting.leaderboard import default_path
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0,1,2' → [0, 1, 2]; seeds must be distinct integers."""
-    try:
-        seeds = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise DerainBenchError(
-            f"--seeds must be integers separated by commas (got '{text}')"
-        ) from None
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise DerainBenchError(f"--seeds must name distinct integers (got '{text}')")
-    return seeds
 
 
 @command("ablate")
@@ -48,8 +33,9 @@ def ablate_command(
         str | None,
         typer.Option(
             "--design",
-            help="Named design: default (every component + 1-4 steps), components, steps, none. "
-            "Default: 'default', or 'none' when --factor is given.",
+            help="A design the recipe declares in its [ablation] table (`derain-bench info "
+            "RECIPE` lists them; 'none' is the full model alone). Default: the recipe's default "
+            "design, or 'none' when --factor is given.",
         ),
     ] = None,
     factors: Annotated[
@@ -88,60 +74,75 @@ def ablate_command(
 ) -> None:
     """Train every variant of a one-factor-at-a-time design with the same budget and seeds.
 
-    Each variant is the full model with one change; loss terms whose needs a change removes are
-    dropped (and the table says so). Every run is evaluated and appends a leaderboard row tagged
-    `ablation = ID/VARIANT`; the table gives each variant's PSNR and SSIM and their differences
-    to the full model, paired by seed (mean ± 95 % t-interval with several seeds).
+    Each variant is the full model with one change, as the recipe's [ablation] table declares;
+    loss terms whose needs a change removes are dropped (and the table says so). Every run is
+    evaluated and appends a leaderboard row tagged `ablation = ID/VARIANT`; the table gives each
+    variant's PSNR and SSIM and their differences to the full model, paired by seed (mean ± 95 %
+    t-interval with several seeds).
     """
-    from derainbench.cli.train_command import build_config
-    from derainbench.experiments.ablation import FULL, design_variants, plan
-    from derainbench.experiments.ablation_runner import (
-        AblationRun,
-        run_variants,
-        summarise,
-        summary_table,
-    )
-    from derainbench.training.components import build_components, build_dataset
+    import derainbench as db
+    from derainbench.experiments.ablation_study import parse_seeds
 
     seed_list = parse_seeds(seeds)
-    base = build_config(
-        recipe, train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
-        crop=crop, seed=seed_list[0], device=device, overrides=overrides, drop_terms=drop_terms,
+    ablation = db.plan_ablation(
+        recipe, design=design, factors=factors or [],
+        only=[n for n in (only or "").split(",") if n.strip()], seed=seed_list[0],
+        train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
+        crop=crop, device=device, overrides=overrides or [], drop_terms=drop_terms or [],
     )  # fmt: skip
-    if "test" not in base["data"]:
-        raise DerainBenchError("no test data: pass --test-data (the recipe names none)")
-    train_set = build_dataset(base["data"]["train"], base["train"]["crop"], base["train"]["flip"])
-    provides = frozenset(getattr(train_set, "provides", frozenset()))
-    build_components(base, provides)  # the full model must be valid: it is every reference
-    variants = design_variants(design, factors or [], base)
-    if only:
-        wanted = {name.strip() for name in only.split(",")} | {FULL}
-        unknown = sorted(wanted - {v.name for v in variants})
-        if unknown:
-            known = ", ".join(v.name for v in variants)
-            raise DerainBenchError(f"--only: no variant {', '.join(unknown)}; variants: {known}")
-        variants = [v for v in variants if v.name in wanted]
-    planned = plan(base, variants, provides)
     if dry_run:
-        _print_plan(planned, as_json)
+        _print_plan(ablation.variants, as_json)
         return
-
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    ablation_id = f"{base['recipe']['name']}-{stamp}-{secrets.token_hex(2)}"
-    ablation = AblationRun(
-        ablation_id, out / ablation_id, seed_list, leaderboard or default_path(), device
+    result = db.run_ablation(
+        ablation, seed_list, out=out, leaderboard=leaderboard, console=err_console
     )
-    runs = run_variants(planned, ablation, err_console)
-    summary = summarise(planned, runs)
-    ablation.root.mkdir(parents=True, exist_ok=True)
-    runs.to_csv(ablation.root / "runs.csv", index=False)
-    summary.to_csv(ablation.root / "ablation.csv", index=False)
     if as_json:
-        console.print_json(summary.to_json(orient="records"))
+        console.print_json(result.summary.to_json(orient="records"))
         return
-    title = f"ablation {ablation_id}: {len(seed_list)} seed(s), {base['train']['steps']} steps"
-    console.print(summary_table(summary, title))
-    console.print(f"table: {ablation.root / 'ablation.csv'}; leaderboard: {ablation.leaderboard}")
+    title = (
+        f"ablation {result.ablation_id}: {len(seed_list)} seed(s), "
+        f"{ablation.base.train.steps} steps"
+    )
+    console.print(summary_table(result.summary, title))
+    console.print(f"table: {result.root / 'ablation.csv'}; leaderboard: {result.leaderboard}")
+
+
+def _cell(mean: Any, half_width: Any, digits: int, signed: bool) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "—"
+    text = f"{mean:+.{digits}f}" if signed else f"{mean:.{digits}f}"
+    if half_width is not None and not math.isnan(half_width):
+        text += f" ± {half_width:.{digits}f}"
+    return text
+
+
+def summary_table(summary: pd.DataFrame, title: str) -> Table:
+    """Absolute scores and their differences to the full model, at each score's digits."""
+    from derainbench.experiments.ablation_study import SCORES
+    from derainbench.metrics.scores import get_score
+
+    scores = [get_score(name) for name in SCORES]
+    table = Table(title=title, title_justify="left")
+    table.add_column("variant", style="bold")
+    for score in scores:
+        table.add_column(score.name.upper(), justify="right")
+    for score in scores:
+        table.add_column(f"Δ {score.name.upper()} vs full", justify="right")
+    table.add_column("seeds", justify="right")
+    table.add_column("status / notes")
+    for row in summary.to_dict("records"):
+        cells = [row["variant"]]
+        for score in scores:
+            mean, half = row.get(f"{score.name}_mean"), row.get(f"{score.name}_ci95")
+            cells.append(_cell(mean, half, score.digits, False))
+        for score in scores:
+            mean, half = row.get(f"delta_{score.name}_mean"), row.get(f"delta_{score.name}_ci95")
+            cells.append(_cell(mean, half, score.digits, True))
+        n = row.get("n_seeds")
+        cells.append("" if n is None or (isinstance(n, float) and math.isnan(n)) else str(int(n)))
+        cells.append(row["status"] + (f": {row['notes']}" if row.get("notes") else ""))
+        table.add_row(*cells)
+    return table
 
 
 def _print_plan(planned: list, as_json: bool) -> None:
@@ -151,7 +152,7 @@ def _print_plan(planned: list, as_json: bool) -> None:
             "description": p.variant.description,
             "status": "impossible" if p.error else (f"= {p.same_as}" if p.same_as else "trains"),
             "notes": p.error or "; ".join(p.notes),
-            "terms": [t["name"] for t in p.config["terms"]] if p.config else [],
+            "terms": [t.name for t in p.config.terms] if p.config else [],
         }
         for p in planned
     ]

@@ -36,9 +36,6 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-# Plug-ins named with --plugin, recorded in the configuration of runs trained in this call.
-PLUGINS: list[str] = []
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -123,18 +120,11 @@ def main_options(
         logger.addHandler(_NoticeHandler())
         logger.setLevel(logging.INFO)
         logger.propagate = False
-    PLUGINS.clear()
-    from derainbench.plugins import load_plugin
+    from derainbench import plugins
 
+    plugins.REQUESTED.clear()  # one invocation's --plugin options, recorded in its runs
     for spec in plugin or []:
-        if load_plugin(spec):
-            PLUGINS.append(spec if not spec.endswith(".py") else str(_absolute(spec)))
-
-
-def _absolute(path: str) -> str:
-    from pathlib import Path
-
-    return str(Path(path).expanduser().resolve())
+        plugins.load_plugin(spec)
 
 
 def main() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from derainbench.cli.app import command
 from derainbench.cli.options import (
     AsJson,
@@ -17,9 +15,7 @@ from derainbench.cli.options import (
     TestData,
     TrainData,
 )
-from derainbench.cli.train_command import _print_dry_run, build_config
-from derainbench.config import config_hash
-from derainbench.training.runfolder import default_run_id
+from derainbench.cli.tables import print_check_report
 
 
 @command("check")
@@ -41,9 +37,11 @@ def check_command(
     (exit status 2), and otherwise prints the parameter counts and what each loss term needs.
     Trains nothing and writes nothing.
     """
-    config = build_config(
-        recipe, generator, discriminator, objective, train_data, test_data, crop=crop,
-        overrides=overrides, drop_terms=drop_terms,
+    import derainbench as db
+
+    config = db.compose(
+        recipe, generator=generator, discriminator=discriminator, objective=objective,
+        train_data=train_data, test_data=test_data, crop=crop, overrides=overrides or [],
+        drop_terms=drop_terms or [],
     )  # fmt: skip
-    digest = config_hash(config)
-    _print_dry_run(config, digest, Path("runs") / default_run_id(config, digest), as_json)
+    print_check_report(db.check(config), as_json)

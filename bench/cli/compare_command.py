@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from derainbench.cli.app import command, console
@@ -34,10 +33,9 @@ def compare_command(
 
     Reads the per-image CSVs that `derain-bench eval` wrote in each run folder.
     """
-    from derainbench.reporting.comparison import compare, per_image_csv
+    import derainbench as db
 
-    frames = [pd.read_csv(per_image_csv(p, test, protocol)) for p in (a, b)]
-    result = compare(frames[0], frames[1], metric=metric, method=method)
+    result = db.compare(a, b, metric=metric, protocol=protocol, test=test, method=method)
     if as_json:
         console.print_json(json.dumps({"a": str(a), "b": str(b), **dataclasses.asdict(result)}))
         return

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from derainbench.cli.app import command, console, err_console
-from derainbench.cli.options import AsJson, Device, LeaderboardPath, Protocol, TrainMode, data_spec
-from derainbench.reporting.leaderboard import default_path
+from derainbench.cli.options import AsJson, Device, LeaderboardPath, Protocol, TrainMode
 
 
 @command("eval")
@@ -48,7 +47,9 @@ def eval_command(
     ] = False,
     extra: Annotated[
         list[str] | None,
-        typer.Option("--extra", help="Extra piq metric column: ms_ssim, gmsd or fsim."),
+        typer.Option(
+            "--extra", help="Extra score column (repeatable): ms_ssim, gmsd or fsim (piq)."
+        ),
     ] = None,
     costs: Annotated[
         bool, typer.Option("--costs/--no-costs", help="Measure MACs, latency and memory.")
@@ -61,36 +62,33 @@ def eval_command(
     resizing), quantised to 8 bits by rounding, and scored per image; the per-image CSV goes into
     the run folder and one row is appended to the leaderboard.
     """
-    from derainbench.evaluation.evaluate import EvaluationOptions, evaluate_run
+    import derainbench as db
 
-    options = EvaluationOptions(
+    options = db.EvaluationOptions(
         lpips=None if lpips == "none" else lpips,
         lpips_weights=str(lpips_weights) if lpips_weights else None,
         require_lpips=require_lpips,
         extras=tuple(extra or ()),
         costs=costs,
     )
-    board = None if no_leaderboard else (leaderboard or default_path())
-    evaluation, row = evaluate_run(
-        checkpoint,
-        data_spec(test_data) if test_data else None,
-        protocol,
-        "train" if train_mode else None,
-        board,
-        device,
-        err_console,
-        options,
-    )
+    result = db.evaluate(
+        checkpoint, test_data=test_data, protocol=protocol, mode="train" if train_mode else None,
+        device=device, leaderboard=leaderboard, record=not no_leaderboard, options=options,
+        console=err_console,
+    )  # fmt: skip
+    row = result.row
+    board = result.leaderboard
     if as_json:
-        console.print_json(json.dumps({**row, "leaderboard": str(board) if board else None}))
+        record = {**row, "per_image_csv": str(result.per_image_csv)}
+        console.print_json(json.dumps({**record, "leaderboard": str(board) if board else None}))
         return
-    means = "  ".join(f"{k} {v:.4f}" for k, v in evaluation.means.items())
+    means = "  ".join(f"{k} {v:.4f}" for k, v in result.means.items())
     if row.get("lpips_alex_note") or row.get("lpips_vgg_note"):
         means += f"  (LPIPS empty: {row.get('lpips_alex_note') or row.get('lpips_vgg_note')})"
     console.print(
         f"[bold]{row['run_id']}[/] on {row['test_data']} ({row['n_images']} images, "
         f"{row['protocol']}, g_mode={row['g_mode']}): {means}"
     )
-    console.print(f"per-image results: {row['per_image_csv']}")
+    console.print(f"per-image results: {result.per_image_csv}")
     if board:
         console.print(f"leaderboard row appended to {board}")

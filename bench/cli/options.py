@@ -33,17 +33,6 @@ TrainMode = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
-def data_spec(value: str) -> dict[str, str]:
-    """A test/train data argument: a folder path, or a registered dataset as NAME[:SPLIT]."""
-    from derainbench.registries import DATASETS
-
-    path = Path(value)
-    name, _, split = value.partition(":")
-    if not path.exists() and name in DATASETS:
-        return {"name": name, **({"split": split} if split else {})}
-    return {"name": "paired-folder", "root": value}
-
-
 # The choices of a combination, shared by train, check and ablate.
 RecipeName = Annotated[
     str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")

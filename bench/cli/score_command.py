@@ -30,10 +30,10 @@ def score_command(
     Names pair by stem, ignoring Raindrop's _rain/_clean and Rain100's rain-/norain- parts.
     Images are rounded to 8 bits as saved PNGs would be and never resized.
     """
-    from derainbench.evaluation.outside_outputs import score_folders
+    import derainbench as db
 
     protocols = protocol or ["y-matlab"]
-    scores = score_folders(predictions, ground_truth, protocols)
+    scores = db.score(predictions, ground_truth, protocols)
     if csv is not None:
         csv.parent.mkdir(parents=True, exist_ok=True)
         scores.per_image.to_csv(csv, index=False)

@@ -3,6 +3,7 @@ truth, pairing files by name, under any metric protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,11 @@ def match_files(predictions: Path, ground_truth: Path) -> list[tuple[str, Path, 
     return [(k, preds[k], targets[k]) for k in sorted(preds, key=natural_key)]
 
 
-def score_folders(predictions: Path, ground_truth: Path, protocols: list[str]) -> Scores:
+def score_folders(
+    predictions: Path | str, ground_truth: Path | str, protocols: Sequence[str] = ("y-matlab",)
+) -> Scores:
     """Score every prediction against its target; sizes must match exactly (no resizing)."""
+    predictions, ground_truth = Path(predictions), Path(ground_truth)
     scorers = [PROTOCOLS.create(name) for name in protocols]
     rows = []
     for key, pred_path, target_path in match_files(predictions, ground_truth):

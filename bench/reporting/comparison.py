@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from derainbench.errors import DerainBenchError
+from derainbench.training.runfolder import RunFolder
 
 METHODS = ("bootstrap", "wilcoxon")
 
@@ -34,20 +35,22 @@ def per_image_csv(source: Path, test: str | None, protocol: str, mode: str = "ev
     """The per-image CSV of a run folder for (test set, protocol, mode), or ``source`` itself."""
     if source.is_file():
         return source
-    folder = source / "eval"
-    if not folder.is_dir():
-        raise DerainBenchError(f"{source} has no evaluations (run `derain-bench eval` first)")
-    found = sorted(folder.glob(f"*__{protocol}__{mode}.csv"))
-    if test is not None:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in test)
-        found = [p for p in found if p.name.startswith(f"{safe}__")]
-    if len(found) != 1:
-        names = ", ".join(p.name for p in folder.glob("*.csv")) or "none"
-        what = "no" if not found else "several"
-        raise DerainBenchError(
-            f"{what} {protocol}/{mode} evaluations in {folder} ({names}); name one with --test"
-        )
-    return found[0]
+    return RunFolder(source).find_per_image_csv(test, protocol, mode)
+
+
+def compare_runs(
+    a: Path | str,
+    b: Path | str,
+    metric: str = "psnr",
+    protocol: str = "y-matlab",
+    test: str | None = None,
+    method: str = "bootstrap",
+    mode: str = "eval",
+) -> Comparison:
+    """Paired test of B − A on ``metric``, from the per-image CSVs of two run folders (or the
+    CSV files themselves) evaluated under ``protocol`` on the same test images."""
+    frames = [pd.read_csv(per_image_csv(Path(p), test, protocol, mode)) for p in (a, b)]
+    return compare(frames[0], frames[1], metric=metric, method=method)
 
 
 def compare(

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from derainbench.errors import DerainBenchError
+from derainbench.training.runfolder import RunFolder
 
 FORMAT = "derainbench-checkpoint/1"
 
@@ -37,7 +38,7 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     """Read a derainbench checkpoint (or a run folder's latest), refusing anything else."""
     path = Path(path)
     if path.is_dir():
-        path = path / "checkpoints" / "last.pt"
+        path = RunFolder(path).checkpoint_path
     if not path.is_file():
         raise DerainBenchError(f"checkpoint not found: {path}")
     try:
@@ -50,3 +51,8 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
             f"{path} is not a derainbench checkpoint (original weights need `import-weights`)"
         )
     return state
+
+
+def existing_state(run: RunFolder) -> dict[str, Any] | None:
+    """The checkpoint of a run folder, if it has one."""
+    return load_checkpoint(run.checkpoint_path) if run.checkpoint_path.is_file() else None

@@ -1,4 +1,5 @@
-"""Build the generator, discriminator, objective, loss terms and data of a configuration."""
+"""Build the generator, discriminator, objective, loss terms and penalties of a configuration,
+and refuse, before training, a combination that cannot train."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torch import nn
-from torch.utils.data import Dataset
 
-from derainbench.config import NO_DISCRIMINATOR
+from derainbench.config import ComponentSpec, ExperimentConfig
 from derainbench.contracts import Discriminator, Generator
+from derainbench.datasets.base import PairedDataset
+from derainbench.datasets.build import build_dataset
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.losses.base import DISCRIMINATOR, LossTerm, Objective, Penalty
 from derainbench.losses.compat import Component, check_term_needs
 from derainbench.models.pretrained import MissingWeightsError
 from derainbench.registries import (
-    DATASETS,
     DISCRIMINATORS,
     GENERATORS,
     OBJECTIVES,
@@ -27,7 +28,7 @@ from derainbench.registry import Registry
 
 @dataclass
 class WeightedTerm:
-    """A loss term with its registry name and its weight in the generator loss."""
+    """A loss term with its registry name and its weight in its player's loss."""
 
     name: str
     weight: float
@@ -54,61 +55,65 @@ class Components:
     penalties: list[WeightedPenalty] = field(default_factory=list)
 
 
-def _options(section: dict[str, Any], *drop: str) -> dict[str, Any]:
-    return {k: v for k, v in section.items() if k not in ("name", *drop)}
-
-
-def _build_checked(registry: Registry, section: dict[str, Any], contract: type) -> Any:
-    model = registry.create(section["name"], **_options(section))
+def _build_checked(registry: Registry, spec: ComponentSpec, contract: type) -> Any:
+    model = registry.create(spec.name, **spec.options)
     if not isinstance(model, contract):
         raise DerainBenchError(
-            f"{registry.kind} '{section['name']}' built a {type(model).__name__}, "
+            f"{registry.kind} '{spec.name}' built a {type(model).__name__}, "
             f"not a derainbench.contracts.{contract.__name__}"
         )
     return model
 
 
-def build_generator(section: dict[str, Any]) -> Generator:
-    """The generator a configuration section names, checked against the contract."""
-    return _build_checked(GENERATORS, section, Generator)
+def build_generator(spec: ComponentSpec) -> Generator:
+    """The generator a configuration names, checked against the contract."""
+    return _build_checked(GENERATORS, spec, Generator)
 
 
-def build_discriminator(section: dict[str, Any]) -> Discriminator | None:
-    """The discriminator a configuration section names, or None for ``none``."""
-    if section["name"] == NO_DISCRIMINATOR:
+def build_discriminator(config: ExperimentConfig) -> Discriminator | None:
+    """The discriminator a configuration names, or None for ``none``."""
+    if not config.has_discriminator:
         return None
-    return _build_checked(DISCRIMINATORS, section, Discriminator)
+    return _build_checked(DISCRIMINATORS, config.discriminator, Discriminator)
 
 
-def build_dataset(spec: dict[str, Any], crop: int | None = None, flip: bool = False) -> Dataset:
-    """A registered dataset; ``crop`` and ``flip`` apply to training only."""
-    return DATASETS.create(spec["name"], **_options(spec), crop=crop, flip=flip)
+def build_training_set(config: ExperimentConfig) -> PairedDataset:
+    """The training data, with the configuration's crops and flips."""
+    if config.data.train is None:
+        raise DerainBenchError("no training data: pass --train-data (the recipe names none)")
+    spec = config.data.train
+    return build_dataset(spec.name, spec.options, config.train.crop, config.train.flip)
 
 
-def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -> Components:
+def build_test_set(config: ExperimentConfig, spec: ComponentSpec | None = None) -> PairedDataset:
+    """Full-size test pairs: ``spec``, or the configuration's test data."""
+    spec = spec or config.data.test
+    if spec is None:
+        raise DerainBenchError("no test data: pass --test-data (the run's recipe names none)")
+    return build_dataset(spec.name, spec.options)
+
+
+def build_components(config: ExperimentConfig, dataset_provides: frozenset[str]) -> Components:
     """Build and cross-check the components: an impossible combination fails before training."""
-    generator = build_generator(config["generator"])
-    discriminator = build_discriminator(config["discriminator"])
-    objective_section = _options(config["objective"], "generator_weight", "discriminator_weight")
-    objective = OBJECTIVES.create(config["objective"]["name"], **objective_section)
+    generator = build_generator(config.generator)
+    discriminator = build_discriminator(config)
+    objective = OBJECTIVES.create(config.objective.name, **config.objective.options)
     # A term whose pretrained weights are missing is reported only after the combination
     # itself has been checked: "this cannot train at all" is the more useful first answer.
     terms, missing_weights = [], None
-    for t in config["terms"]:
+    for spec in config.terms:
         try:
-            module = TERMS.create(t["name"], **_options(t, "weight"))
+            module = TERMS.create(spec.name, **spec.options)
         except MissingWeightsError as error:
-            hint = f"; or train without this term: --drop-term {t['name']}"
+            hint = f"; or train without this term: --drop-term {spec.name}"
             missing_weights = missing_weights or MissingWeightsError(f"{error}{hint}")
             continue
-        terms.append(WeightedTerm(t["name"], float(t["weight"]), module))
+        terms.append(WeightedTerm(spec.name, spec.weight, module))
     penalties = [
-        WeightedPenalty(
-            p["name"], float(p["weight"]), PENALTIES.create(p["name"], **_options(p, "weight"))
-        )
-        for p in config.get("penalties", [])
+        WeightedPenalty(p.name, p.weight, PENALTIES.create(p.name, **p.options))
+        for p in config.penalties
     ]
-    if discriminator is None and not config["terms"]:
+    if discriminator is None and not config.terms:
         raise IncompatibleComponentsError(
             "the recipe has neither a discriminator nor loss terms, so the generator would "
             "receive no gradient"
@@ -117,15 +122,14 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
         raise IncompatibleComponentsError(
             f"penalty '{penalties[0].name}' regularises a discriminator, but the recipe has none"
         )
+    train_data = config.data.train.name if config.data.train is not None else "none"
     components = [
-        Component("generator", config["generator"]["name"], frozenset(generator.provides)),
-        Component("dataset", config["data"]["train"]["name"], frozenset(dataset_provides)),
+        Component("generator", config.generator.name, frozenset(generator.provides)),
+        Component("dataset", train_data, frozenset(dataset_provides)),
     ]
     if discriminator is not None:
         components.append(
-            Component(
-                "discriminator", config["discriminator"]["name"], frozenset(discriminator.provides)
-            )
+            Component("discriminator", config.discriminator.name, discriminator.provides)
         )
     for term in terms:
         if term.module.player == DISCRIMINATOR and discriminator is None:
@@ -142,16 +146,16 @@ def build_components(config: dict[str, Any], dataset_provides: frozenset[str]) -
 
 
 def check_adversarial_setup(
-    config: dict[str, Any],
+    config: ExperimentConfig,
     objective: Objective,
     discriminator: Discriminator,
     penalties: list[WeightedPenalty],
 ) -> None:
     """Refuse, in one sentence, an objective, penalty and discriminator that cannot train."""
-    name = config["discriminator"]["name"]
+    name = config.discriminator.name
     if objective.needs_lipschitz and not any(p.module.enforces_lipschitz for p in penalties):
         raise IncompatibleComponentsError(
-            f"objective '{config['objective']['name']}' needs a Lipschitz constraint: "
+            f"objective '{config.objective.name}' needs a Lipschitz constraint: "
             f"add penalty 'gradient-penalty'"
         )
     mixes_samples = any(
@@ -166,8 +170,8 @@ def check_adversarial_setup(
             )
     # A discriminator with a fixed-size layer (a flattening FC) declares its input side.
     size = discriminator.input_size
-    crop = config["train"].get("crop")
-    if size is not None and crop is not None and crop != size:
+    crop = config.train.crop
+    if size is not None and crop != size:
         raise IncompatibleComponentsError(
             f"discriminator '{name}' takes only {size}×{size} inputs, but the training crop is "
             f"{crop} pixels; set --crop {size} or choose an any-size discriminator"

@@ -13,13 +13,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
 
-from derainbench.config import config_hash
+from derainbench.config import ExperimentConfig, from_stored
 from derainbench.contracts import count_parameters
 from derainbench.devices import resolve_device
 from derainbench.errors import DerainBenchError
 from derainbench.seeding import seed_everything
-from derainbench.training.checkpoint import load_checkpoint, save_checkpoint
-from derainbench.training.components import Components, build_components, build_dataset
+from derainbench.training.checkpoint import existing_state, save_checkpoint
+from derainbench.training.components import (
+    Components,
+    build_components,
+    build_test_set,
+    build_training_set,
+)
 from derainbench.training.precision import Precision
 from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
@@ -40,7 +45,7 @@ class TrainResult:
     """What a finished (or resumed and finished) run reports."""
 
     run: RunFolder
-    config: dict[str, Any]
+    config: ExperimentConfig
     config_hash: str
     steps: int
     train_seconds: float
@@ -56,11 +61,6 @@ def loader_workers(setting: int | str, device: torch.device) -> int:
     return 0 if device.type == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
 
 
-def existing_run_state(run: RunFolder) -> dict[str, Any] | None:
-    """The checkpoint of a run folder, if it has one."""
-    return load_checkpoint(run.checkpoint_path) if run.checkpoint_path.is_file() else None
-
-
 def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed handful of full images, centre-cropped to one common size, for sample grids."""
     pairs = [dataset.load_pair(i) for i in range(min(PREVIEW_IMAGES, len(dataset)))]
@@ -70,64 +70,64 @@ def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return rainy, clean
 
 
-def _make_optimizers(parts: Components, optimizer: dict[str, Any]) -> Optimizers:
-    betas = tuple(optimizer["betas"])
-    g = torch.optim.Adam(parts.generator.parameters(), lr=optimizer["generator_lr"], betas=betas)
+def _make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
+    settings = config.optimizer
+    betas = (settings.betas[0], settings.betas[1])
+    g = torch.optim.Adam(parts.generator.parameters(), lr=settings.generator_lr, betas=betas)
     d = None
     if parts.discriminator is not None:
         d = torch.optim.Adam(
-            parts.discriminator.parameters(), lr=optimizer["discriminator_lr"], betas=betas
+            parts.discriminator.parameters(), lr=settings.discriminator_lr, betas=betas
         )
     return Optimizers(g, d)
 
 
 def train(
-    config: dict[str, Any],
+    config: ExperimentConfig,
     run_dir: Path,
     resume: bool = False,
     console: Console | None = None,
 ) -> TrainResult:
-    """Train the resolved ``config`` into ``run_dir``; with ``resume``, continue its checkpoint."""
+    """Train ``config`` into ``run_dir``; with ``resume``, continue its checkpoint with the
+    configuration it was started with, on ``config``'s device."""
     console = console or Console(stderr=True)
     run = RunFolder(run_dir)
-    state = existing_run_state(run)
+    state = existing_state(run)
     if state is not None and not resume:
         raise DerainBenchError(
             f"{run_dir} already holds a run (step {state['step']} of {state['total_steps']}); "
             f"pass --resume to continue it, or choose another --run-dir"
         )
-    if state is not None:
-        config = state["config"]  # the run continues as it was configured
-    digest = config_hash(config)
-    train_cfg, run_cfg = config["train"], config["run"]
-    total_steps, batch_size, seed = train_cfg["steps"], train_cfg["batch_size"], train_cfg["seed"]
-    device = resolve_device(run_cfg["device"])
+    if state is not None:  # the run continues as it was configured, where it is asked to
+        config = from_stored(state["config"]).replaced(run={"device": config.run.device})
+    config.train.check_trainable()
+    digest = config.hash
+    total_steps, batch_size, seed = config.train.steps, config.train.batch_size, config.train.seed
+    torch_device = resolve_device(config.run.device)
 
     seed_everything(seed)
-    train_set = build_dataset(config["data"]["train"], train_cfg["crop"], train_cfg["flip"])
-    preview_set = build_dataset(config["data"]["test"]) if "test" in config["data"] else train_set
-    parts = build_components(config, frozenset(getattr(train_set, "provides", frozenset())))
-    parts.generator.to(device).train()
+    train_set = build_training_set(config)
+    preview_set = build_test_set(config) if config.data.test is not None else train_set
+    parts = build_components(config, train_set.provides)
+    parts.generator.to(torch_device).train()
     if parts.discriminator is not None:
-        parts.discriminator.to(device).train()
+        parts.discriminator.to(torch_device).train()
     for term in parts.terms:  # terms may hold networks (VGG features) that must share the device
-        term.module.to(device)
-    optimizers = _make_optimizers(parts, config["optimizer"])
-    multiplier = lr_multiplier(
-        config["optimizer"]["schedule"], total_steps, config["optimizer"]["decay_start"]
-    )
+        term.module.to(torch_device)
+    optimizers = _make_optimizers(parts, config)
+    multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
     schedulers = [
         torch.optim.lr_scheduler.LambdaLR(o, multiplier)
         for o in (optimizers.generator, optimizers.discriminator)
         if o is not None
     ]
     settings = StepSettings(
-        generator_adversarial_weight=config["objective"]["generator_weight"],
-        discriminator_weight=config["objective"]["discriminator_weight"],
-        d_steps=train_cfg["d_steps"],
-        regenerate_fake=train_cfg["regenerate_fake"],
+        generator_adversarial_weight=config.objective.generator_weight,
+        discriminator_weight=config.objective.discriminator_weight,
+        d_steps=config.train.d_steps,
+        regenerate_fake=config.train.regenerate_fake,
     )
-    precision = Precision(run_cfg["precision"], device)
+    precision = Precision(config.run.precision, torch_device)
 
     start_step, train_seconds = 0, 0.0
     if state is not None:
@@ -140,17 +140,17 @@ def train(
             scheduler.load_state_dict(saved)
         precision.load_state_dict(state.get("scalers", {}))
         torch.set_rng_state(state["rng"]["torch"])
-        if device.type == "cuda" and state["rng"].get("cuda"):
+        if torch_device.type == "cuda" and state["rng"].get("cuda"):
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         start_step, train_seconds = state["step"], state["train_seconds"]
         console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
     else:
-        run.write_config(config, digest)
+        run.write_config(config)
 
     def checkpoint(step: int) -> None:
         save_checkpoint(
             {
-                "config": config,
+                "config": config.to_dict(),
                 "config_hash": digest,
                 "step": step,
                 "total_steps": total_steps,
@@ -169,7 +169,7 @@ def train(
                 "scalers": precision.state_dict(),
                 "rng": {
                     "torch": torch.get_rng_state(),
-                    "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
+                    "cuda": torch.cuda.get_rng_state_all() if torch_device.type == "cuda" else [],
                 },
                 "parameters": {
                     "generator": count_parameters(parts.generator),
@@ -184,13 +184,13 @@ def train(
         train_set,
         batch_size=batch_size,
         sampler=sampler,
-        num_workers=loader_workers(run_cfg["workers"], device),
-        pin_memory=device.type == "cuda",
+        num_workers=loader_workers(config.run.workers, torch_device),
+        pin_memory=torch_device.type == "cuda",
         # Its own generator: creating the iterator must not draw from the global RNG, which a
         # resumed run restores from the checkpoint (dropout draws from it).
         generator=torch.Generator().manual_seed(seed),
     )
-    preview_rainy, preview_clean = (t.to(device) for t in _preview_batch(preview_set))
+    preview_rainy, preview_clean = (t.to(torch_device) for t in _preview_batch(preview_set))
     log = LossLog(run.log_path, start_step)
     step = start_step
     progress = Progress(
@@ -202,14 +202,15 @@ def train(
         console=console,
         transient=False,
     )
+    every = config.run
     try:
         with progress:
             task = progress.add_task("train", total=total_steps, completed=start_step, losses="")
             tick = time.perf_counter()
             for batch in loader:
-                rainy = batch["rainy"].to(device, non_blocking=True)
-                clean = batch["clean"].to(device, non_blocking=True)
-                mask = batch["mask"].to(device) if "mask" in batch else None
+                rainy = batch["rainy"].to(torch_device, non_blocking=True)
+                clean = batch["clean"].to(torch_device, non_blocking=True)
+                mask = batch["mask"].to(torch_device) if "mask" in batch else None
                 lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
                 losses = train_step(
                     parts, optimizers, settings, precision, rainy, clean, step + 1, mask
@@ -225,13 +226,13 @@ def train(
                 if not console.is_terminal and step % max(1, total_steps // 20) == 0:
                     # No live bar in a log file: a plain line every 5 % instead.
                     console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
-                if step % run_cfg["log_every"] == 0 or step == total_steps:
+                if step % every.log_every == 0 or step == total_steps:
                     log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
-                if step % run_cfg["sample_every"] == 0 or step == total_steps:
+                if step % every.sample_every == 0 or step == total_steps:
                     save_sample_grid(
                         parts.generator, preview_rainy, preview_clean, run.sample_path(step)
                     )
-                if step % run_cfg["checkpoint_every"] == 0 or step == total_steps:
+                if step % every.checkpoint_every == 0 or step == total_steps:
                     checkpoint(step)
                 tick = time.perf_counter()  # time spent on samples and checkpoints not counted
     except KeyboardInterrupt:

@@ -4,7 +4,9 @@ RUN/config.toml          the resolved configuration (with its hash in a header l
 RUN/log.csv              losses and learning rates per logged step
 RUN/samples/step_N.png   rainy | restored | clean grids
 RUN/checkpoints/last.pt  the latest checkpoint (written atomically)
-RUN/eval/*.csv           per-image evaluation results
+RUN/eval/*.csv           per-image evaluation results, one per (test set, protocol, mode)
+
+This module is the one place that spells the layout.
 """
 
 from __future__ import annotations
@@ -13,21 +15,28 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from derainbench.config import to_toml
+from derainbench.config import ExperimentConfig, to_toml
+from derainbench.errors import DerainBenchError
+
+CHECKPOINT_NAME = "last.pt"
 
 
-def default_run_id(config: dict[str, Any], config_hash: str) -> str:
+def default_run_id(config: ExperimentConfig) -> str:
     """A readable, stable name: recipe-generator-discriminator-hash8-sSEED."""
     parts = [
-        config["recipe"]["name"],
-        config["generator"]["name"],
-        config["discriminator"]["name"],
-        config_hash[:8],
-        f"s{config['train']['seed']}",
+        config.recipe.name,
+        config.generator.name,
+        config.discriminator.name,
+        config.hash[:8],
+        f"s{config.train.seed}",
     ]
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
+    return safe_name("-".join(parts))
+
+
+def safe_name(text: str) -> str:
+    """``text`` with anything but letters, digits, ``-_.`` replaced, for file names."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class RunFolder:
 
     @property
     def checkpoint_path(self) -> Path:
-        return self.root / "checkpoints" / "last.pt"
+        return self.root / "checkpoints" / CHECKPOINT_NAME
 
     @property
     def samples_dir(self) -> Path:
@@ -63,10 +72,33 @@ class RunFolder:
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"
 
-    def write_config(self, config: dict[str, Any], config_hash: str) -> None:
+    def per_image_csv(self, test_label: str, protocol: str, mode: str) -> Path:
+        """Where an evaluation's per-image values go."""
+        return self.eval_dir / f"{safe_name(test_label)}__{protocol}__{mode}.csv"
+
+    def find_per_image_csv(self, test_label: str | None, protocol: str, mode: str) -> Path:
+        """The one per-image CSV for (protocol, mode), on ``test_label`` if given."""
+        if not self.eval_dir.is_dir():
+            raise DerainBenchError(
+                f"{self.root} has no evaluations (run `derain-bench eval` first)"
+            )
+        found = sorted(self.eval_dir.glob(f"*__{protocol}__{mode}.csv"))
+        if test_label is not None:
+            found = [p for p in found if p.name.startswith(f"{safe_name(test_label)}__")]
+        if len(found) != 1:
+            names = ", ".join(p.name for p in self.eval_dir.glob("*.csv")) or "none"
+            what = "no" if not found else "several"
+            raise DerainBenchError(
+                f"{what} {protocol}/{mode} evaluations in {self.eval_dir} ({names}); "
+                f"name one with --test"
+            )
+        return found[0]
+
+    def write_config(self, config: ExperimentConfig) -> None:
+        """The resolved configuration as TOML, its hash in a header line."""
         self.root.mkdir(parents=True, exist_ok=True)
-        header = f"# resolved configuration of run {self.run_id}\n# config_hash = {config_hash}\n"
-        self.config_path.write_text(header + to_toml(config), encoding="utf-8")
+        header = f"# resolved configuration of run {self.run_id}\n# config_hash = {config.hash}\n"
+        self.config_path.write_text(header + to_toml(config.to_dict()), encoding="utf-8")
 
 
 class LossLog:

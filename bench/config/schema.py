@@ -1,0 +1,394 @@
+"""The resolved configuration of an experiment as typed, keyword-only records.
+
+A run records exactly this: which components with which options, how they are optimised and
+trained, on what data, how it is evaluated, and run settings that do not change what is learnt.
+Every section is a frozen dataclass; :meth:`ExperimentConfig.to_dict` gives the plain TOML
+tables that a run folder's ``config.toml`` and checkpoint hold, and ``from_dict`` reads them
+back, refusing an unknown key with its close matches and a value of the wrong type with the key's
+name.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from derainbench.errors import ConfigError
+
+NO_DISCRIMINATOR = "none"
+SCHEDULES = ("constant", "constant-then-linear")
+PRECISIONS = ("fp32", "bf16", "fp16")
+GENERATOR_MODES = ("eval", "train")
+
+# Sections and keys that do not change what is learnt: left out of the configuration hash.
+# The test data and the protocol belong to an evaluation, recorded on its own leaderboard row.
+UNHASHED_SECTIONS = ("run", "eval")
+UNHASHED_KEYS = {
+    ("train", "seed"),
+    ("recipe", "description"),
+    ("recipe", "deviations"),
+    ("data", "test"),
+}
+
+
+def unknown_key_message(key: str, known: list[str], where: str) -> str:
+    """One line: the unknown key, its close matches, the known keys."""
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+    name = f"{where}.{key}" if where else key
+    hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "known keys:"
+    return f"unknown configuration key '{name}'; {hint} ({', '.join(known)})"
+
+
+def _type_name(hint: Any) -> str:
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    if hint in names:
+        return names[hint]
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return f"a list of {_type_name(typing.get_args(hint)[0]).removeprefix('a ')}s"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(hint) if a is not type(None))
+    return getattr(hint, "__name__", str(hint))
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    """``value`` as ``hint`` wants it, or raise ValueError: no bool for numbers, no coercion."""
+    if hint is Any:
+        return value
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(hint):
+            return None
+        for option in typing.get_args(hint):
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option)
+            except ValueError:
+                continue
+        raise ValueError
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ValueError
+        return tuple(_convert(item, typing.get_args(hint)[0]) for item in value)
+    if hint is bool:
+        if type(value) is not bool:
+            raise ValueError
+        return value
+    if hint is int:
+        if type(value) is not int:
+            raise ValueError
+        return value
+    if hint is float:
+        if type(value) not in (int, float):
+            raise ValueError
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+    return value
+
+
+def _section(cls: type, raw: Any, where: str) -> Any:
+    """Build the settings record ``cls`` from TOML table ``raw``, strictly."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"configuration section '{where}' must be a table, got {raw!r}")
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in dataclasses.fields(cls)]
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(unknown_key_message(key, known, where))
+        try:
+            values[key] = _convert(value, hints[key])
+        except ValueError:
+            raise ConfigError(
+                f"{where}.{key} must be {_type_name(hints[key])} (got {_toml_literal(value)})"
+            ) from None
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"configuration section '{where}' needs '{missing[0]}'")
+    return cls(**values)
+
+
+def _toml_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, default=str) if not isinstance(value, int | float) else repr(value)
+
+
+def _positive(where: str, value: int) -> None:
+    if value < 1:
+        raise ConfigError(f"{where} must be a positive integer (got {value})")
+
+
+def _choice(where: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"{where} must be one of {', '.join(choices)} (got {value!r})")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipeSection:
+    """Where a configuration came from: the recipe's name, paper and written deviations."""
+
+    name: str = "custom"
+    paper: str = ""
+    description: str = ""
+    deviations: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.paper:
+            out["paper"] = self.paper
+        if self.description:
+            out["description"] = self.description
+        if self.deviations:
+            out["deviations"] = list(self.deviations)
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentSpec:
+    """A registered component by name, with every builder option (defaults filled in)."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **copy.deepcopy(dict(self.options))}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeightedSpec(ComponentSpec):
+    """A loss term or penalty: a component and its weight in its player's loss."""
+
+    weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "weight": self.weight}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectiveSpec(ComponentSpec):
+    """The adversarial objective and the weights of its generator and discriminator losses."""
+
+    generator_weight: float = 1.0
+    discriminator_weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "generator_weight": self.generator_weight,
+            "discriminator_weight": self.discriminator_weight,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimizerSettings:
+    """Adam for each network, and the learning-rate schedule over the run's steps."""
+
+    generator_lr: float = 2e-4
+    discriminator_lr: float = 2e-4
+    betas: tuple[float, ...] = (0.5, 0.999)
+    schedule: str = "constant"
+    #: Fraction of the steps after which "constant-then-linear" starts its decay to zero.
+    decay_start: float = 0.5
+
+    def __post_init__(self) -> None:
+        if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
+            raise ConfigError(f"optimizer.betas must be two numbers in [0, 1) (got {self.betas})")
+        for key in ("generator_lr", "discriminator_lr"):
+            if not getattr(self, key) > 0:
+                raise ConfigError(f"optimizer.{key} must be positive (got {getattr(self, key)})")
+        _choice("optimizer.schedule", self.schedule, SCHEDULES)
+        if not 0.0 <= self.decay_start <= 1.0:
+            raise ConfigError(f"optimizer.decay_start must be in [0, 1] (got {self.decay_start})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "betas": list(self.betas)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings:
+    """How long and on what crops the generator learns."""
+
+    steps: int = 1000
+    batch_size: int = 1
+    crop: int = 256
+    flip: bool = True
+    seed: int = 0
+    #: Discriminator (critic) updates per generator update; DeblurGAN uses 5.
+    d_steps: int = 1
+    #: With several critic updates: restore the batch again before each one after the first.
+    regenerate_fake: bool = False
+
+    def __post_init__(self) -> None:
+        # Zero steps describes a run made elsewhere (imported weights); training refuses it.
+        if self.steps < 0:
+            raise ConfigError(f"train.steps must not be negative (got {self.steps})")
+        for key in ("batch_size", "d_steps", "crop"):
+            _positive(f"train.{key}", getattr(self, key))
+
+    def check_trainable(self) -> None:
+        """Refuse a configuration with nothing to train."""
+        _positive("train.steps", self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataSpecs:
+    """The training and test datasets (either may be absent, e.g. for imported weights)."""
+
+    train: ComponentSpec | None = None
+    test: ComponentSpec | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.to_dict() for k, v in (("train", self.train), ("test", self.test)) if v}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalSettings:
+    """How the run is evaluated by default: the metric protocol and the generator's mode."""
+
+    protocol: str = "y-matlab"
+    generator_mode: str = "eval"
+
+    def __post_init__(self) -> None:
+        _choice("eval.generator_mode", self.generator_mode, GENERATOR_MODES)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """Where and how the run executes; none of it changes what is learnt (not hashed)."""
+
+    device: str = "auto"
+    precision: str = "fp32"
+    #: Data-loader workers, or "auto" (none on a CPU, up to 8 on a GPU).
+    workers: int | str = "auto"
+    log_every: int = 10
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    #: Plug-in modules the run's components come from, loaded again by eval and derain.
+    plugins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _choice("run.precision", self.precision, PRECISIONS)
+        for key in ("log_every", "sample_every", "checkpoint_every"):
+            _positive(f"run.{key}", getattr(self, key))
+        if isinstance(self.workers, str) and self.workers != "auto":
+            raise ConfigError(f"run.workers must be 'auto' or an integer (got {self.workers!r})")
+        if isinstance(self.workers, int) and self.workers < 0:
+            raise ConfigError(f"run.workers must not be negative (got {self.workers})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "plugins": list(self.plugins)}
+
+
+SECTIONS = (
+    "recipe",
+    "generator",
+    "discriminator",
+    "objective",
+    "terms",
+    "penalties",
+    "optimizer",
+    "train",
+    "data",
+    "eval",
+    "run",
+    "source",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExperimentConfig:
+    """Everything that defines one run, resolved: build it with :func:`derainbench.compose`."""
+
+    recipe: RecipeSection = field(default_factory=RecipeSection)
+    generator: ComponentSpec
+    discriminator: ComponentSpec = field(
+        default_factory=lambda: ComponentSpec(name=NO_DISCRIMINATOR)
+    )
+    objective: ObjectiveSpec = field(default_factory=lambda: ObjectiveSpec(name="vanilla"))
+    terms: tuple[WeightedSpec, ...] = ()
+    penalties: tuple[WeightedSpec, ...] = ()
+    optimizer: OptimizerSettings = field(default_factory=OptimizerSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+    data: DataSpecs = field(default_factory=DataSpecs)
+    eval: EvalSettings = field(default_factory=EvalSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    #: For a run made from an original's released weights: the file and its SHA-256.
+    source: Mapping[str, Any] | None = None
+
+    @property
+    def has_discriminator(self) -> bool:
+        return self.discriminator.name != NO_DISCRIMINATOR
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain TOML tables, in the order ``config.toml`` shows them."""
+        out: dict[str, Any] = {
+            "recipe": self.recipe.to_dict(),
+            "generator": self.generator.to_dict(),
+            "discriminator": self.discriminator.to_dict(),
+            "objective": self.objective.to_dict(),
+            "optimizer": self.optimizer.to_dict(),
+            "train": self.train.to_dict(),
+            "data": self.data.to_dict(),
+            "eval": self.eval.to_dict(),
+            "run": self.run.to_dict(),
+            "terms": [t.to_dict() for t in self.terms],
+            "penalties": [p.to_dict() for p in self.penalties],
+        }
+        if self.source is not None:
+            out["source"] = copy.deepcopy(dict(self.source))
+        return out
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 (hex) of what shapes the result; run settings and the seed are left out."""
+        return config_hash(self.to_dict())
+
+    def replaced(self, **sections: Any) -> ExperimentConfig:
+        """A copy with some settings changed: ``replaced(train={"seed": 3})``."""
+        changes = {}
+        for name, values in sections.items():
+            current = getattr(self, name)
+            changes[name] = dataclasses.replace(current, **values)
+        return dataclasses.replace(self, **changes)
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of a configuration's tables, without run settings, seed and test data."""
+    semantic = {k: v for k, v in config.items() if k not in UNHASHED_SECTIONS}
+    semantic = copy.deepcopy(semantic)
+    for section, key in UNHASHED_KEYS:
+        semantic.get(section, {}).pop(key, None)
+    text = json.dumps(semantic, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def settings_section(cls: type, raw: Any, where: str) -> Any:
+    """A settings record (optimizer, train, eval, run, recipe) from its TOML table, strictly."""
+    return _section(cls, raw, where)

@@ -1,0 +1,147 @@
+"""The Python API: what the command line does, as functions (``import derainbench as db``).
+
+    config = db.compose("pix2pix", train_data="toyrain-sk:train", steps=20)
+    result = db.run(config)                  # train → evaluate → leaderboard row
+    db.leaderboard(view="configs")           # seeds pooled: mean ± 95 % CI
+
+Every command of ``derain-bench`` calls one of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+
+from derainbench.config import ExperimentConfig, from_stored
+from derainbench.evaluation.evaluate import EvaluationOptions
+from derainbench.evaluation.outside_outputs import score_folders
+from derainbench.experiments.ablation_study import AblationResult, plan_ablation, run_ablation
+from derainbench.experiments.check import CheckReport, check
+from derainbench.experiments.compose import compose
+from derainbench.experiments.demo import run_demo
+from derainbench.experiments.derain import derain_images
+from derainbench.experiments.runner import (
+    EvaluationRecord,
+    ExperimentResult,
+    evaluate_run,
+    run_experiment,
+)
+from derainbench.reporting.comparison import compare_runs
+from derainbench.reporting.export import export
+from derainbench.reporting.leaderboard import default_path, read_leaderboard
+from derainbench.reporting.views import leaderboard_view
+from derainbench.training.checkpoint import load_checkpoint
+from derainbench.training.imported import import_weights
+from derainbench.training.loop import TrainResult
+from derainbench.training.loop import train as train_into
+from derainbench.training.runfolder import default_run_id
+
+
+def train(
+    config: ExperimentConfig,
+    run_dir: Path | str | None = None,
+    *,
+    runs_root: Path | str = "runs",
+    resume: bool = False,
+    console: Console | None = None,
+) -> TrainResult:
+    """Train only (no evaluation) into ``run_dir`` (default: RUNS_ROOT/<run id>)."""
+    folder = Path(run_dir) if run_dir is not None else Path(runs_root) / default_run_id(config)
+    return train_into(config, folder, resume=resume, console=console)
+
+
+def resume(
+    run_dir: Path | str,
+    *,
+    evaluate: bool = True,
+    leaderboard: Path | str | None = None,
+    record: bool = True,
+    device: str | None = None,
+    console: Console | None = None,
+) -> ExperimentResult:
+    """Continue an interrupted run with the configuration it started with (on ``device`` when
+    given); then evaluate it and record its row (as :func:`run` does)."""
+    config = from_stored(load_checkpoint(run_dir)["config"])
+    if device is not None:
+        config = config.replaced(run={"device": device})
+    return run_experiment(
+        config,
+        run_dir=run_dir,
+        resume=True,
+        evaluate=evaluate,
+        leaderboard=leaderboard,
+        record=record,
+        console=console,
+    )
+
+
+def leaderboard(
+    path: Path | str | None = None,
+    *,
+    view: str = "configs",
+    where: Sequence[str] = (),
+    sort: str = "psnr",
+    all_columns: bool = False,
+    formatted: bool = False,
+) -> pd.DataFrame:
+    """The leaderboard as a table: configurations with seeds pooled (``view="configs"``:
+    mean, std and 95 % CI per score) or one row per evaluation (``"runs"``), best first."""
+    frame = read_leaderboard(Path(path) if path is not None else default_path())
+    return leaderboard_view(frame, view, where, sort, all_columns, formatted)
+
+
+def ablate(
+    recipe: str = "attentive-gan",
+    seeds: Sequence[int] = (0,),
+    *,
+    design: str | None = None,
+    factors: Sequence[str] = (),
+    only: Sequence[str] = (),
+    out: Path | str = Path("runs") / "ablations",
+    leaderboard: Path | str | None = None,
+    console: Console | None = None,
+    **compose_options: Any,
+) -> AblationResult:
+    """A one-factor-at-a-time ablation of ``recipe``: every variant × seed trained, evaluated,
+    recorded, and the differences to the full model tabulated, paired by seed."""
+    plan = plan_ablation(
+        recipe, design=design, factors=factors, only=only, seed=seeds[0], **compose_options
+    )
+    return run_ablation(plan, seeds, out=out, leaderboard=leaderboard, console=console)
+
+
+# Functions whose own signature is the API.
+run = run_experiment
+evaluate = evaluate_run
+score = score_folders
+compare = compare_runs
+derain = derain_images
+demo = run_demo
+
+__all__ = [
+    "CheckReport",
+    "EvaluationOptions",
+    "EvaluationRecord",
+    "ExperimentConfig",
+    "ExperimentResult",
+    "ablate",
+    "check",
+    "compare",
+    "compose",
+    "demo",
+    "derain",
+    "evaluate",
+    "export",
+    "import_weights",
+    "leaderboard",
+    "plan_ablation",
+    "resume",
+    "run",
+    "run_ablation",
+    "score",
+    "train",
+]

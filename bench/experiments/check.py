@@ -1,0 +1,57 @@
+"""Check an experiment without training: build every component and the data as training
+would, so that an impossible combination is refused before any work (``derain-bench check``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from derainbench.config import ExperimentConfig
+from derainbench.contracts import count_parameters
+from derainbench.training.components import build_components, build_test_set, build_training_set
+from derainbench.training.runfolder import default_run_id
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What would train: the run's folder and hash, the data, the networks' sizes, the terms'
+    needs, the penalties and the critic steps."""
+
+    run_dir: str
+    config_hash: str
+    train_pairs: int
+    generator: str
+    generator_parameters: int
+    discriminator: str
+    discriminator_parameters: int
+    conditional: bool
+    objective: str
+    terms: dict[str, list[str]]
+    penalties: list[str]
+    d_steps: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check(config: ExperimentConfig, run_dir: Path | str | None = None) -> CheckReport:
+    """Build the data and components of ``config``; an impossible combination raises one line."""
+    train_set = build_training_set(config)
+    if config.data.test is not None:
+        build_test_set(config)  # the test data must be usable too
+    parts = build_components(config, train_set.provides)
+    return CheckReport(
+        run_dir=str(run_dir or Path("runs") / default_run_id(config)),
+        config_hash=config.hash,
+        train_pairs=len(train_set),
+        generator=config.generator.name,
+        generator_parameters=count_parameters(parts.generator),
+        discriminator=config.discriminator.name,
+        discriminator_parameters=count_parameters(parts.discriminator),
+        conditional=bool(parts.discriminator and parts.discriminator.conditional),
+        objective=config.objective.name,
+        terms={t.name: sorted(t.module.needs) for t in parts.terms},
+        penalties=[p.name for p in parts.penalties],
+        d_steps=config.train.d_steps,
+    )

@@ -1,0 +1,70 @@
+"""The leaderboard row of one evaluation: what was measured, how, on what, at what cost, and
+where the result came from. The experiment runner alone writes rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from derainbench.datasets.base import PairedDataset
+from derainbench.datasets.build import dataset_label
+from derainbench.datasets.describe import compact_info, spec_info
+from derainbench.devices import device_name
+from derainbench.evaluation.evaluate import Evaluation
+from derainbench.experiments.provenance import git_commit, versions
+from derainbench.metrics.scores import score_columns
+from derainbench.training.trained import TrainedRun
+
+DIGITS = 6  # stored precision of score means (views round to each score's digits)
+
+
+def leaderboard_row(
+    trained: TrainedRun,
+    evaluation: Evaluation,
+    test_set: PairedDataset,
+    test_label: str,
+    protocol: str,
+    mode: str,
+    device: Any,
+    cells: dict[str, Any],
+    columns: dict[str, Any],
+) -> dict[str, Any]:
+    """One row: the run's identity and components, the data, the protocol and mode, every score
+    mean, the costs, and provenance (precision, device, versions, git commit)."""
+    config = trained.config
+    train_spec = config.data.train
+    # PSNR and SSIM first (the columns every row has), then LPIPS and the extra scores.
+    lead = [s.name for s in score_columns(evaluation.means) if s.source == "protocol"]
+    rest = [name for name in evaluation.means if name not in lead]
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "run_id": trained.run.run_id,
+        "config_hash": trained.config_hash,
+        "recipe": config.recipe.name,
+        "generator": config.generator.name,
+        "discriminator": config.discriminator.name,
+        "objective": config.objective.name,
+        "terms": "+".join(f"{t.weight:g}*{t.name}" for t in config.terms),
+        "train_data": dataset_label(train_spec.name, train_spec.options) if train_spec else "",
+        "test_data": test_label,
+        # What the data were (SynthDrop: renderer version, preset, parameters), as compact JSON.
+        "data_info": compact_info(test_set),
+        "train_data_info": spec_info(train_spec.name, train_spec.options) if train_spec else "",
+        "protocol": protocol,
+        "g_mode": mode,
+        "n_images": len(evaluation.per_image),
+        **{name: round(evaluation.means[name], DIGITS) for name in lead},
+        "seed": config.train.seed,
+        "steps": trained.step,
+        "g_params": trained.state["parameters"]["generator"],
+        "d_params": trained.state["parameters"]["discriminator"],
+        "train_seconds": round(trained.state.get("train_seconds", 0.0), 2),
+        "eval_seconds": round(evaluation.seconds, 2),
+        **{name: round(evaluation.means[name], DIGITS) for name in rest},
+        **cells,
+        "precision": config.run.precision,
+        "device": device_name(device),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        **columns,
+    }

@@ -1,0 +1,148 @@
+"""The one experiment runner: compose → train → evaluate → record.
+
+``train``, ``demo``, ``ablate`` (and sweeps) call :func:`run_experiment`; ``eval`` calls
+:func:`evaluate_run`. Nothing else writes a leaderboard row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from derainbench.config import ComponentSpec, ExperimentConfig
+from derainbench.datasets.build import dataset_label
+from derainbench.evaluation.evaluate import Evaluation, EvaluationOptions, score_test_set
+from derainbench.experiments.compose import data_spec
+from derainbench.experiments.record import leaderboard_row
+from derainbench.reporting.leaderboard import append_row, default_path, read_leaderboard
+from derainbench.training.components import build_test_set
+from derainbench.training.loop import TrainResult, train
+from derainbench.training.runfolder import default_run_id
+from derainbench.training.trained import TrainedRun, load_run_generator, read_run
+
+
+@dataclass
+class EvaluationRecord:
+    """One evaluation of a run: per-image values and means, its row, and where they went."""
+
+    evaluation: Evaluation
+    row: dict[str, Any]
+    per_image_csv: Path
+    leaderboard: Path | None
+
+    @property
+    def means(self) -> dict[str, float]:
+        return self.evaluation.means
+
+
+@dataclass
+class ExperimentResult:
+    """A trained run and, when it was evaluated, its evaluation."""
+
+    training: TrainResult
+    evaluation: EvaluationRecord | None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.training.run.root
+
+
+def _board(leaderboard: Path | str | None, record: bool) -> Path | None:
+    if not record:
+        return None
+    return Path(leaderboard) if leaderboard is not None else default_path()
+
+
+def _already_recorded(board: Path, row: dict[str, Any]) -> bool:
+    if not board.is_file():
+        return False
+    frame = read_leaderboard(board)
+    keys = ("run_id", "test_data", "protocol", "g_mode", "steps")
+    if any(key not in frame for key in keys):
+        return False
+    same = frame[list(keys)].astype(str) == [str(row[key]) for key in keys]
+    return bool(same.all(axis=1).any())
+
+
+def evaluate_run(
+    run: Path | str | TrainedRun,
+    *,
+    test_data: str | dict[str, Any] | None = None,
+    protocol: str | None = None,
+    mode: str | None = None,
+    device: str = "auto",
+    leaderboard: Path | str | None = None,
+    record: bool = True,
+    options: EvaluationOptions | None = None,
+    skip_if_recorded: bool = False,
+    console: Console | None = None,
+) -> EvaluationRecord:
+    """Evaluate a run's generator on full-size test images (the run's test data unless
+    ``test_data``), write its per-image CSV into the run folder, and append one row to the
+    leaderboard (default: $DERAINBENCH_LEADERBOARD or results/leaderboard.csv) unless
+    ``record`` is False or, with ``skip_if_recorded``, an identical row is already there."""
+    trained = run if isinstance(run, TrainedRun) else read_run(run)
+    config = trained.config
+    spec = None
+    if test_data is not None:
+        table = data_spec(test_data)
+        spec = ComponentSpec(name=table.pop("name"), options=table)
+    test_spec = spec or config.data.test
+    test_set = build_test_set(config, spec)
+    protocol = protocol or config.eval.protocol
+    mode = mode or config.eval.generator_mode
+    options = options or EvaluationOptions()
+    generator = load_run_generator(trained, device)
+    evaluation, cells = score_test_set(generator, test_set, protocol, mode, options, console)
+
+    assert test_spec is not None  # build_test_set refused a missing one
+    label = dataset_label(test_spec.name, test_spec.options)
+    per_image_csv = trained.run.per_image_csv(label, protocol, mode)
+    per_image_csv.parent.mkdir(parents=True, exist_ok=True)
+    evaluation.per_image.to_csv(per_image_csv, index=False)
+
+    device_used = next(iter(generator.parameters())).device
+    row = leaderboard_row(
+        trained, evaluation, test_set, label, protocol, mode, device_used, cells, options.columns
+    )
+    board = _board(leaderboard, record)
+    if board is not None and skip_if_recorded and _already_recorded(board, row):
+        board = None
+    if board is not None:
+        append_row(board, row)
+    return EvaluationRecord(evaluation, row, per_image_csv, board)
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    *,
+    run_dir: Path | str | None = None,
+    runs_root: Path | str = "runs",
+    resume: bool = False,
+    evaluate: bool = True,
+    leaderboard: Path | str | None = None,
+    record: bool = True,
+    options: EvaluationOptions | None = None,
+    skip_if_recorded: bool = False,
+    console: Console | None = None,
+) -> ExperimentResult:
+    """Train ``config`` into ``run_dir`` (default: RUNS_ROOT/<run id>), then, when it names
+    test data and ``evaluate`` is set, evaluate it and record the row. With ``resume``, an
+    interrupted run continues from its checkpoint and a finished one is reused as it is."""
+    folder = Path(run_dir) if run_dir is not None else Path(runs_root) / default_run_id(config)
+    training = train(config, folder, resume=resume, console=console)
+    evaluation = None
+    if evaluate and training.config.data.test is not None:
+        evaluation = evaluate_run(
+            folder,
+            device=training.config.run.device,
+            leaderboard=leaderboard,
+            record=record,
+            options=options,
+            skip_if_recorded=skip_if_recorded,
+            console=console,
+        )
+    return ExperimentResult(training, evaluation)
