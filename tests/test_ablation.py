@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -149,3 +150,95 @@ def test_ablate_trains_every_variant_and_prints_the_table(tmp_path) -> None:
     assert rows.loc[rows["ablation"].str.endswith("/no-arn"), "g_params"].item() < (
         rows.loc[rows["ablation"].str.endswith("/full"), "g_params"].item()
     )
+
+
+USER_RECIPE = """
+[recipe]
+name = "tiny-lsgan"
+deviations = ["a recipe of the test's own"]
+
+[generator]
+name = "unet"
+ngf = 4
+num_downs = 5
+
+[discriminator]
+name = "patchgan"
+ndf = 4
+n_layers = 2
+
+[objective]
+name = "lsgan"
+
+[[terms]]
+name = "l1"
+weight = 10.0
+
+[train]
+steps = 1
+batch_size = 2
+crop = 32
+
+[data]
+train = { name = "toyrain-sk", split = "train", n = 4, size = 40 }
+test = { name = "toyrain-sk", split = "test", n = 2, size = 40 }
+
+[run]
+sample_every = 1000
+
+[ablation]
+[[ablation.variants]]
+name = "no-gan"
+description = "L1 alone"
+discriminator = "none"
+
+[[ablation.variants]]
+name = "hinge"
+objective = "hinge"
+
+[[ablation.variants]]
+name = "no-l1"
+drop_terms = ["l1"]
+
+[ablation.designs]
+default = ["no-gan", "hinge", "no-l1"]
+gan = ["hinge"]
+"""
+
+
+def test_a_new_recipe_is_one_toml_file_and_ablates_by_its_own_design(tmp_path) -> None:
+    recipe = tmp_path / "tiny-lsgan.toml"
+    recipe.write_text(USER_RECIPE)
+    board = tmp_path / "board.csv"
+    args = ["ablate", "--recipe", str(recipe), "--seeds", "0,1", "--device", "cpu"]
+    args += ["--out", str(tmp_path / "ablations"), "--leaderboard", str(board), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    summary = {row["variant"]: row for row in json.loads(result.stdout)}
+    assert list(summary) == ["full", "no-gan", "hinge", "no-l1"]
+    assert all(row["status"] == "ok" and row["n_seeds"] == 2 for row in summary.values())
+    rows = pd.read_csv(board)
+    assert set(rows["recipe"]) == {"tiny-lsgan"} and len(rows) == 8
+    assert set(rows.loc[rows["ablation"].str.endswith("/no-gan"), "discriminator"]) == {"none"}
+    assert set(rows.loc[rows["ablation"].str.endswith("/hinge"), "objective"]) == {"hinge"}
+    assert set(rows.loc[rows["ablation"].str.endswith("/no-l1"), "terms"].fillna("")) == {""}
+    dry = CliRunner().invoke(app, [*args[:3], "--design", "gan", "--dry-run", "--json"])
+    assert [r["variant"] for r in json.loads(dry.stdout)] == ["full", "hinge"]
+    wrong = CliRunner().invoke(app, [*args[:3], "--design", "steps"])
+    assert wrong.exit_code == 2
+    assert (
+        wrong.stderr.strip() == "error: unknown design 'steps'; this recipe has: default, gan, none"
+    )
+
+
+def test_a_recipe_without_a_design_ablates_factors(tmp_path) -> None:
+    recipe = tmp_path / "plain.toml"
+    recipe.write_text(USER_RECIPE.split("[ablation]")[0])
+    args = ["ablate", "--recipe", str(recipe), "--dry-run", "--json"]
+    result = CliRunner().invoke(app, [*args, "--factor", "generator.ngf=4,8"])
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert [r["variant"] for r in records] == ["full", "ngf=4", "ngf=8"]
+    assert records[1]["status"] == "= full"  # ngf=4 is the recipe as written
+    only_full = CliRunner().invoke(app, args)
+    assert [r["variant"] for r in json.loads(only_full.stdout)] == ["full"]
