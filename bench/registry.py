@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +34,11 @@ class ComponentInfo:
 
     def shown(self) -> dict[str, Any]:
         """The fields people read (``info``, ``list --json``): the set ones, not test options."""
-        defaults = type(self)()
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name != "test_kwargs" and getattr(self, f.name) != getattr(defaults, f.name)
+            name: value
+            for name, value in values.items()
+            if name != "test_kwargs" and not (isinstance(value, Sized | str) and len(value) == 0)
         }
 
 

@@ -14,7 +14,12 @@ from rich.console import Console
 
 from derainbench.config import ComponentSpec, ExperimentConfig
 from derainbench.datasets.build import dataset_label
-from derainbench.evaluation.evaluate import Evaluation, EvaluationOptions, score_test_set
+from derainbench.evaluation.evaluate import (
+    Evaluation,
+    EvaluationOptions,
+    device_of,
+    score_test_set,
+)
 from derainbench.experiments.compose import data_spec
 from derainbench.experiments.record import leaderboard_row
 from derainbench.reporting.leaderboard import append_row, default_path, read_leaderboard
@@ -104,10 +109,10 @@ def evaluate_run(
     per_image_csv.parent.mkdir(parents=True, exist_ok=True)
     evaluation.per_image.to_csv(per_image_csv, index=False)
 
-    device_used = next(iter(generator.parameters())).device
     row = leaderboard_row(
-        trained, evaluation, test_set, label, protocol, mode, device_used, cells, options.columns
-    )
+        trained, evaluation, test_set, label, protocol, mode, device_of(generator), cells,
+        options.columns,
+    )  # fmt: skip
     board = _board(leaderboard, record)
     if board is not None and skip_if_recorded and _already_recorded(board, row):
         board = None
