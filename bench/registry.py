@@ -14,6 +14,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import fnmatch
+import json
+import types
+import typing
+from collections import abc
 from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,9 +173,14 @@ class Registry:
         return f"unknown {self.kind} '{name}'; {hint} (see `derain-bench list {self.kind}s`)"
 
     def create(self, name: str, **kwargs: Any) -> Any:
-        """Build ``name``; None-valued kwargs are dropped so that builder defaults survive."""
+        """Build ``name``; None-valued kwargs are dropped so that builder defaults survive.
+
+        Options of the wrong type, and values the builder cannot build (a width of 0), are one
+        line naming the component and the option, never a traceback.
+        """
         entry = self.get(name)
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        check_option_types(self.kind, name, entry.builder, kwargs)
         try:
             return entry.builder(**kwargs)
         except TypeError as error:
@@ -182,6 +191,13 @@ class Registry:
                     f"options: {', '.join(builder_options(entry.builder)) or 'none'}"
                 ) from None
             raise
+        except (ValueError, RuntimeError, ZeroDivisionError) as error:
+            # torch refuses impossible layer sizes (ngf=0) deep inside; say which option did it.
+            given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "its defaults"
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            raise DerainBenchError(
+                f"{self.kind} '{name}' cannot be built with {given}: {reason}"
+            ) from None
 
 
 def builder_options(builder: Callable[..., Any]) -> list[str]:
@@ -198,3 +214,79 @@ def builder_defaults(builder: Callable[..., Any]) -> dict[str, Any]:
 
     params = inspect.signature(builder).parameters.values()
     return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+
+
+def type_name(hint: Any) -> str:
+    """How a type reads in an error: "an integer", "a list of numbers", "a string or none"."""
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    if hint in names:
+        return names[hint]
+    if hint is type(None):
+        return "none"
+    origin = typing.get_origin(hint)
+    if origin in (list, tuple, abc.Sequence):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return (
+            f"a list of {type_name(args[0]).removeprefix('a ').removeprefix('an ')}s"
+            if args
+            else "a list"
+        )
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(type_name(a) for a in typing.get_args(hint))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
+    return getattr(hint, "__name__", str(hint))
+
+
+def value_matches(value: Any, hint: Any) -> bool:
+    """Whether ``value`` (from TOML or Python) fits type hint ``hint``; unknown hints fit."""
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(value_matches(value, option) for option in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin in (list, tuple, abc.Sequence):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        if not isinstance(value, list | tuple):
+            return False
+        return not args or all(value_matches(item, args[0]) for item in value)
+    if origin in (dict, abc.Mapping):
+        return isinstance(value, dict)
+    if hint is bool:
+        return type(value) is bool
+    if hint is int:
+        return type(value) is int
+    if hint is float:
+        return type(value) in (int, float)
+    if hint is str:
+        return isinstance(value, str)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def option_hints(builder: Callable[..., Any]) -> dict[str, Any]:
+    """The type hints of a builder's options (none when they cannot be evaluated)."""
+    try:
+        hints = typing.get_type_hints(builder)
+    except (NameError, TypeError):  # a forward reference the module cannot resolve: no checks
+        return {}
+    hints.pop("return", None)
+    return hints
+
+
+def check_option_types(kind: str, name: str, builder: Callable[..., Any], options: Mapping) -> None:
+    """Refuse, in one line, an option whose value does not fit the builder's type hint."""
+    hints = option_hints(builder)
+    for option, value in options.items():
+        if option in hints and not value_matches(value, hints[option]):
+            shown = json.dumps(value) if isinstance(value, str) else repr(value)
+            if isinstance(value, bool):
+                shown = "true" if value else "false"
+            raise DerainBenchError(
+                f"{kind} '{name}': option {option} must be {type_name(hints[option])} (got {shown})"
+            )

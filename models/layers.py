@@ -22,6 +22,13 @@ def norm_layer(kind: str) -> Callable[[int], nn.Module]:
     raise DerainBenchError(f"unknown norm '{kind}'; choose one of {', '.join(NORMS)}")
 
 
+def require_sizes(component: str, minimum: float = 1, **sizes: float) -> None:
+    """Refuse, in one line, a width, depth or count below ``minimum`` (an empty layer)."""
+    for name, value in sizes.items():
+        if value < minimum:
+            raise DerainBenchError(f"{component}: {name} must be at least {minimum} (got {value})")
+
+
 def conv_bias_needed(kind: str) -> bool:
     """Convs followed by BatchNorm carry no bias in the originals (the norm's shift replaces it)."""
     return kind != "batch"

@@ -10,8 +10,9 @@ import torch
 from derainbench.errors import DerainBenchError, IncompatibleComponentsError
 from derainbench.training import loop as loop_module
 from derainbench.training.checkpoint import load_checkpoint
-from derainbench.training.loop import TrainingInterruptedError, train
+from derainbench.training.loop import train
 from derainbench.training.step import NonFiniteLossError, batchnorm_statistics_frozen
+from derainbench.training.stopping import TrainingInterruptedError
 from tests.conftest import edited, tiny_config
 
 

@@ -19,7 +19,6 @@ from derainbench.cli.options import (
     DropTerms,
     LeaderboardPath,
     Overrides,
-    RecipeName,
     Steps,
     TestData,
     TrainData,
@@ -28,7 +27,12 @@ from derainbench.cli.options import (
 
 @command("ablate")
 def ablate_command(
-    recipe: RecipeName = "attentive-gan",
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            "--recipe", "-r", help="Shipped recipe name or a TOML file (default: attentive-gan)."
+        ),
+    ] = None,
     design: Annotated[
         str | None,
         typer.Option(
@@ -85,7 +89,7 @@ def ablate_command(
 
     seed_list = parse_seeds(seeds)
     ablation = db.plan_ablation(
-        recipe, design=design, factors=factors or [],
+        recipe or "attentive-gan", design=design, factors=factors or [],
         only=[n for n in (only or "").split(",") if n.strip()], seed=seed_list[0],
         train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
         crop=crop, device=device, overrides=overrides or [], drop_terms=drop_terms or [],

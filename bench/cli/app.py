@@ -49,10 +49,9 @@ def _reporting_errors(function: F) -> Callable[..., Any]:
         try:
             return function(*a, **k)
         except DerainBenchError as error:
-            from derainbench.training.loop import TrainingInterruptedError
-
             err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(130 if isinstance(error, TrainingInterruptedError) else 2) from None
+            # 2 for bad input; 128 + the signal for a run stopped by one (its exit_code).
+            raise typer.Exit(getattr(error, "exit_code", 2)) from None
         except KeyboardInterrupt:
             err_console.print("[bold red]interrupted[/]", highlight=False)
             raise typer.Exit(130) from None

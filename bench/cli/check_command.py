@@ -20,7 +20,7 @@ from derainbench.cli.tables import print_check_report
 
 @command("check")
 def check_command(
-    recipe: RecipeName = "pix2pix",
+    recipe: RecipeName = None,
     generator: GeneratorName = None,
     discriminator: DiscriminatorName = None,
     objective: ObjectiveName = None,
@@ -40,7 +40,7 @@ def check_command(
     import derainbench as db
 
     config = db.compose(
-        recipe, generator=generator, discriminator=discriminator, objective=objective,
+        recipe or "pix2pix", generator=generator, discriminator=discriminator, objective=objective,
         train_data=train_data, test_data=test_data, crop=crop, overrides=overrides or [],
         drop_terms=drop_terms or [],
     )  # fmt: skip

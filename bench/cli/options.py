@@ -35,7 +35,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 # The choices of a combination, shared by train, check and ablate.
 RecipeName = Annotated[
-    str, typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file.")
+    str | None,
+    typer.Option("--recipe", "-r", help="Shipped recipe name or a TOML file (default: pix2pix)."),
 ]
 GeneratorName = Annotated[
     str | None, typer.Option("--generator", "-g", help="Replace the recipe's generator.")

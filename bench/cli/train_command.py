@@ -13,7 +13,6 @@ from derainbench.cli.options import (
     AsJson,
     BatchSize,
     Crop,
-    Device,
     DiscriminatorName,
     DropTerms,
     GeneratorName,
@@ -26,11 +25,22 @@ from derainbench.cli.options import (
     TrainData,
 )
 from derainbench.cli.tables import print_check_report
+from derainbench.errors import DerainBenchError
+
+
+def resumed_recipe(run_dir: Path) -> str | dict[str, Any]:
+    """What a resumed run's options apply to when --recipe is not given: its shipped recipe by
+    name (as the command that started it read it), else its stored configuration."""
+    from derainbench.registries import RECIPES
+    from derainbench.training.trained import stored_configuration
+
+    stored = stored_configuration(run_dir)
+    return stored.recipe.name if stored.recipe.name in RECIPES else stored.to_dict()
 
 
 @command("train")
 def train_command(
-    recipe: RecipeName = "pix2pix",
+    recipe: RecipeName = None,
     generator: GeneratorName = None,
     discriminator: DiscriminatorName = None,
     objective: ObjectiveName = None,
@@ -42,7 +52,14 @@ def train_command(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Seeds initialisation, sampling and crops.")
     ] = None,
-    device: Device = "auto",
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device",
+            help="auto (a CUDA GPU if there is one), cpu, cuda or cuda:N. With --resume: moves "
+            "the run (default: where it was).",
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Data-loader worker processes.")
     ] = None,
@@ -55,7 +72,13 @@ def train_command(
         "runs"
     ),
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue the run in --run-dir from its checkpoint.")
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run in --run-dir with the configuration it started with (its "
+            "checkpoint's, or its config.toml's). Only --steps (more steps extend it), --device "
+            "and --workers may be given with it.",
+        ),
     ] = False,
     evaluate: Annotated[
         bool, typer.Option("--eval/--no-eval", help="Evaluate on the test data when done.")
@@ -75,16 +98,24 @@ def train_command(
     """
     import derainbench as db
 
-    if resume and run_dir is not None and (run_dir / "checkpoints").is_dir():
+    if resume and run_dir is None:
+        raise DerainBenchError("--resume needs --run-dir: the run folder to continue")
+    shaping = [recipe, generator, discriminator, objective, train_data, test_data, batch_size,
+               crop, seed, overrides, drop_terms]  # fmt: skip
+    if resume and not any(shaping):
         result = db.resume(
-            run_dir, evaluate=evaluate, leaderboard=leaderboard, device=device, console=err_console
-        )
+            run_dir, steps=steps, device=device, workers=workers, evaluate=evaluate,
+            leaderboard=leaderboard, console=err_console,
+        )  # fmt: skip
     else:
+        # With --resume, the same options again are fine; one that changes the run is refused
+        # (by the training loop, naming the configuration key).
+        base = recipe or (resumed_recipe(run_dir) if resume else "pix2pix")
         config = db.compose(
-            recipe, generator=generator, discriminator=discriminator, objective=objective,
-            train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
-            crop=crop, seed=seed, device=device, workers=workers, overrides=overrides or [],
-            drop_terms=drop_terms or [],
+            base, generator=generator, discriminator=discriminator,
+            objective=objective, train_data=train_data, test_data=test_data, steps=steps,
+            batch_size=batch_size, crop=crop, seed=seed, device=device or "auto",
+            workers=workers, overrides=overrides or [], drop_terms=drop_terms or [],
         )  # fmt: skip
         if dry_run:
             print_check_report(db.check(config, run_dir), as_json)

@@ -36,7 +36,12 @@ from derainbench.registries import (
     PENALTIES,
     TERMS,
 )
-from derainbench.registry import Registry, builder_defaults, builder_options
+from derainbench.registry import (
+    Registry,
+    builder_defaults,
+    builder_options,
+    check_option_types,
+)
 
 #: Keys of a component section that are not builder options.
 _OBJECTIVE_WEIGHTS = ("generator_weight", "discriminator_weight")
@@ -70,6 +75,7 @@ def _options(
     missing = [option for option in accepted if option not in defaults and option not in given]
     if missing:
         raise ConfigError(f"{registry.kind} '{name}' needs option {', '.join(missing)}")
+    check_option_types(registry.kind, name, entry.builder, given)
     return name, {**copy.deepcopy(defaults), **given}
 
 

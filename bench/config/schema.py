@@ -379,6 +379,22 @@ class ExperimentConfig:
         return dataclasses.replace(self, **changes)
 
 
+def differences(
+    old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
+) -> list[tuple[str, Any, Any]]:
+    """(key path, old value, new value) of every key where two configurations' tables differ."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        found = []
+        for key in [*old, *(k for k in new if k not in old)]:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found += differences(old.get(key), new.get(key), path)
+        return found
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        pairs = enumerate(zip(old, new, strict=True))
+        return [d for i, (a, b) in pairs for d in differences(a, b, f"{prefix}.{i}")]
+    return [] if old == new else [(prefix, old, new)]
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of a configuration's tables, without run settings, seed and test data."""
     semantic = {k: v for k, v in config.items() if k not in UNHASHED_SECTIONS}

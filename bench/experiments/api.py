@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
-from derainbench.config import ExperimentConfig, from_stored
+from derainbench.config import ExperimentConfig
 from derainbench.evaluation.evaluate import EvaluationOptions
 from derainbench.evaluation.outside_outputs import score_folders
 from derainbench.experiments.ablation_study import AblationResult, plan_ablation, run_ablation
@@ -34,11 +34,11 @@ from derainbench.reporting.comparison import compare_runs
 from derainbench.reporting.export import export
 from derainbench.reporting.leaderboard import default_path, read_leaderboard
 from derainbench.reporting.views import leaderboard_view
-from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.imported import import_weights
 from derainbench.training.loop import TrainResult
 from derainbench.training.loop import train as train_into
 from derainbench.training.runfolder import default_run_id
+from derainbench.training.trained import stored_configuration
 
 
 def train(
@@ -57,17 +57,27 @@ def train(
 def resume(
     run_dir: Path | str,
     *,
+    steps: int | None = None,
+    device: str | None = None,
+    workers: int | str | None = None,
     evaluate: bool = True,
     leaderboard: Path | str | None = None,
     record: bool = True,
-    device: str | None = None,
     console: Console | None = None,
 ) -> ExperimentResult:
-    """Continue an interrupted run with the configuration it started with (on ``device`` when
-    given); then evaluate it and record its row (as :func:`run` does)."""
-    config = from_stored(load_checkpoint(run_dir)["config"])
-    if device is not None:
-        config = config.replaced(run={"device": device})
+    """Continue a run with the configuration it started with (its checkpoint's, or, before the
+    first checkpoint, its config.toml's); then evaluate it and record its row, as :func:`run`.
+
+    ``steps`` beyond the original extends the run (the learning-rate schedule then runs over the
+    new total); ``device`` and ``workers`` move it. Nothing else can change: a different
+    experiment is a new run.
+    """
+    config = stored_configuration(run_dir)
+    if steps is not None:
+        config = config.replaced(train={"steps": steps})
+    for key, value in (("device", device), ("workers", workers)):
+        if value is not None:
+            config = config.replaced(run={key: value})
     return run_experiment(
         config,
         run_dir=run_dir,

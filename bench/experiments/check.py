@@ -1,5 +1,6 @@
 """Check an experiment without training: build every component and the data as training
-would, so that an impossible combination is refused before any work (``derain-bench check``)."""
+would, and take one throw-away training step on a tiny batch, so that an impossible combination
+is refused before any work (``derain-bench check``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from derainbench.config import ExperimentConfig
 from derainbench.contracts import count_parameters
 from derainbench.training.components import build_components, build_test_set, build_training_set
+from derainbench.training.dry_run import dry_step as run_dry_step
 from derainbench.training.runfolder import default_run_id
 
 
@@ -35,20 +37,26 @@ class CheckReport:
         return asdict(self)
 
 
-def check(config: ExperimentConfig, run_dir: Path | str | None = None) -> CheckReport:
-    """Build the data and components of ``config``; an impossible combination raises one line."""
+def check(
+    config: ExperimentConfig, run_dir: Path | str | None = None, dry_step: bool = True
+) -> CheckReport:
+    """Build the data and components of ``config`` and, with ``dry_step``, run one training
+    step on a tiny batch at the configured crop; anything that would fail raises one line."""
     train_set = build_training_set(config)
     if config.data.test is not None:
         build_test_set(config)  # the test data must be usable too
     parts = build_components(config, train_set.provides)
+    parameters = count_parameters(parts.generator), count_parameters(parts.discriminator)
+    if dry_step:
+        run_dry_step(config, parts, train_set)
     return CheckReport(
         run_dir=str(run_dir or Path("runs") / default_run_id(config)),
         config_hash=config.hash,
         train_pairs=len(train_set),
         generator=config.generator.name,
-        generator_parameters=count_parameters(parts.generator),
+        generator_parameters=parameters[0],
         discriminator=config.discriminator.name,
-        discriminator_parameters=count_parameters(parts.discriminator),
+        discriminator_parameters=parameters[1],
         conditional=bool(parts.discriminator and parts.discriminator.conditional),
         objective=config.objective.name,
         terms={t.name: sorted(t.module.needs) for t in parts.terms},

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from derainbench.errors import DerainBenchError
 from derainbench.training.runfolder import RunFolder
@@ -56,3 +57,16 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
 def existing_state(run: RunFolder) -> dict[str, Any] | None:
     """The checkpoint of a run folder, if it has one."""
     return load_checkpoint(run.checkpoint_path) if run.checkpoint_path.is_file() else None
+
+
+def load_weights(module: nn.Module, weights: dict[str, Any], what: str, source: Path) -> None:
+    """Load a checkpoint's weights strictly; weights that do not fit the configured network
+    (an edited config.toml, another file) are one line naming the file."""
+    try:
+        module.load_state_dict(weights)
+    except RuntimeError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        detail = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
+        raise DerainBenchError(
+            f"the {what} weights in {source} do not fit the configured {what}: {detail}"
+        ) from None

@@ -140,6 +140,7 @@ def build_components(config: ExperimentConfig, dataset_provides: frozenset[str])
         check_term_needs(term.name, term.module.needs, components)
     if discriminator is not None:
         check_adversarial_setup(config, objective, discriminator, penalties)
+    check_crop(config, generator)
     if missing_weights is not None:
         raise missing_weights
     return Components(generator, discriminator, objective, terms, penalties)
@@ -175,4 +176,16 @@ def check_adversarial_setup(
         raise IncompatibleComponentsError(
             f"discriminator '{name}' takes only {size}×{size} inputs, but the training crop is "
             f"{crop} pixels; set --crop {size} or choose an any-size discriminator"
+        )
+
+
+def check_crop(config: ExperimentConfig, generator: Generator) -> None:
+    """Training crops are fed as they are: their side must be a multiple of what the generator
+    needs (a U-Net's 2^num_downs), or step 1 would fail deep inside the network."""
+    multiple, crop = generator.multiple_of, config.train.crop
+    if crop % multiple:
+        fits = max(multiple, crop // multiple * multiple)
+        raise IncompatibleComponentsError(
+            f"generator '{config.generator.name}' needs sides that are multiples of {multiple}, "
+            f"but the training crop is {crop} pixels; set --crop {fits} (or a smaller network)"
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.utils.data import DataLoader
 
 from derainbench.config import ExperimentConfig, from_stored
+from derainbench.config.schema import differences
 from derainbench.contracts import count_parameters
 from derainbench.devices import resolve_device
-from derainbench.errors import DerainBenchError
+from derainbench.errors import ConfigError, DerainBenchError
 from derainbench.seeding import seed_everything
-from derainbench.training.checkpoint import existing_state, save_checkpoint
+from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
     Components,
     build_components,
@@ -31,13 +34,10 @@ from derainbench.training.sampler import StepSampler
 from derainbench.training.samples import center_crop_batch, save_sample_grid
 from derainbench.training.schedule import lr_multiplier
 from derainbench.training.step import Optimizers, StepSettings, train_step
+from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
 
 PREVIEW_IMAGES = 4
 PREVIEW_SIZE = 256
-
-
-class TrainingInterruptedError(DerainBenchError):
-    """Ctrl-C during training: the current step was checkpointed."""
 
 
 @dataclass
@@ -70,7 +70,8 @@ def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return rainy, clean
 
 
-def _make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
+def make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
+    """Adam for each network, as the configuration's optimizer section says."""
     settings = config.optimizer
     betas = (settings.betas[0], settings.betas[1])
     g = torch.optim.Adam(parts.generator.parameters(), lr=settings.generator_lr, betas=betas)
@@ -82,25 +83,102 @@ def _make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
     return Optimizers(g, d)
 
 
+def step_settings(config: ExperimentConfig) -> StepSettings:
+    """The recipe's choices for one training step."""
+    return StepSettings(
+        generator_adversarial_weight=config.objective.generator_weight,
+        discriminator_weight=config.objective.discriminator_weight,
+        d_steps=config.train.d_steps,
+        regenerate_fake=config.train.regenerate_fake,
+    )
+
+
+def _stopped(
+    signal_number: int | None, step: int, total: int, run: RunFolder
+) -> TrainingInterruptedError:
+    name = signal.Signals(signal_number or signal.SIGINT).name
+    then = (
+        f"continue with: derain-bench train --run-dir {run.root} --resume"
+        if step < total
+        else f"the run is complete: derain-bench eval {run.root}"
+    )
+    return TrainingInterruptedError(
+        f"stopped by {name} after step {step} of {total}; checkpoint saved, {then}",
+        signal_number or signal.SIGINT,
+    )
+
+
+def continued(
+    stored: ExperimentConfig, asked: ExperimentConfig, done: int, run: RunFolder
+) -> ExperimentConfig:
+    """The configuration a resumed run continues with: the one it started with, on the asked
+    run settings (device, workers...), extended to the asked number of steps.
+
+    Anything else that differs would make the run a different experiment, and is refused.
+    Extending recomputes the learning-rate schedule over the new total from the current step
+    on (exact for ``constant``; a ``constant-then-linear`` run that had begun its decay returns
+    to the rate the longer schedule gives at its step).
+    """
+    stored_tables, asked_tables = stored.to_dict(), asked.to_dict()
+    for tables in (stored_tables, asked_tables):
+        tables.pop("run")
+        tables["train"].pop("steps")
+    changed = differences(stored_tables, asked_tables)
+    if changed:
+        key, old, new = changed[0]
+        raise ConfigError(
+            f"{run.root} continues with the configuration it started with; {key} would change "
+            f"it ({old!r} → {new!r}): start another run in another --run-dir"
+        )
+    if asked.train.steps < done:
+        raise ConfigError(
+            f"{run.root} has already taken {done} steps; --steps {asked.train.steps} cannot "
+            f"shorten it"
+        )
+    return dataclasses.replace(
+        stored, train=dataclasses.replace(stored.train, steps=asked.train.steps), run=asked.run
+    )
+
+
 def train(
     config: ExperimentConfig,
     run_dir: Path,
     resume: bool = False,
     console: Console | None = None,
 ) -> TrainResult:
-    """Train ``config`` into ``run_dir``; with ``resume``, continue its checkpoint with the
-    configuration it was started with, on ``config``'s device."""
-    console = console or Console(stderr=True)
+    """Train ``config`` into ``run_dir``; with ``resume``, continue its checkpoint (see
+    :func:`continued` for what may change). The folder is locked while this process trains."""
     run = RunFolder(run_dir)
+    run.prepare()
+    with run.locked():
+        removed = run.remove_orphans()  # what an earlier kill left mid-write
+        return _train(config, run, resume, console or Console(stderr=True), len(removed))
+
+
+def _train(
+    config: ExperimentConfig, run: RunFolder, resume: bool, console: Console, orphans: int
+) -> TrainResult:
     state = existing_state(run)
     if state is not None and not resume:
         raise DerainBenchError(
-            f"{run_dir} already holds a run (step {state['step']} of {state['total_steps']}); "
+            f"{run.root} already holds a run (step {state['step']} of {state['total_steps']}); "
             f"pass --resume to continue it, or choose another --run-dir"
         )
-    if state is not None:  # the run continues as it was configured, where it is asked to
-        config = from_stored(state["config"]).replaced(run={"device": config.run.device})
+    if state is None and not resume and run.config_path.is_file():
+        raise DerainBenchError(
+            f"{run.root} already holds a run configuration but no checkpoint; pass --resume to "
+            f"start it from that configuration, or choose another --run-dir"
+        )
+    extended = False
+    if state is not None:
+        stored = from_stored(state["config"])
+        config = continued(stored, config, state["step"], run)
+        extended = config.train.steps != stored.train.steps
+    elif resume and run.config_path.is_file():  # stopped before its first checkpoint
+        config = continued(run.read_config(), config, 0, run)
     config.train.check_trainable()
+    if orphans:
+        console.print(f"removed {orphans} temporary checkpoint file(s) an interrupted write left")
     digest = config.hash
     total_steps, batch_size, seed = config.train.steps, config.train.batch_size, config.train.seed
     torch_device = resolve_device(config.run.device)
@@ -114,26 +192,23 @@ def train(
         parts.discriminator.to(torch_device).train()
     for term in parts.terms:  # terms may hold networks (VGG features) that must share the device
         term.module.to(torch_device)
-    optimizers = _make_optimizers(parts, config)
+    optimizers = make_optimizers(parts, config)
     multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
     schedulers = [
         torch.optim.lr_scheduler.LambdaLR(o, multiplier)
         for o in (optimizers.generator, optimizers.discriminator)
         if o is not None
     ]
-    settings = StepSettings(
-        generator_adversarial_weight=config.objective.generator_weight,
-        discriminator_weight=config.objective.discriminator_weight,
-        d_steps=config.train.d_steps,
-        regenerate_fake=config.train.regenerate_fake,
-    )
+    settings = step_settings(config)
     precision = Precision(config.run.precision, torch_device)
 
     start_step, train_seconds = 0, 0.0
     if state is not None:
-        parts.generator.load_state_dict(state["generator"])
+        load_weights(parts.generator, state["generator"], "generator", run.checkpoint_path)
         if parts.discriminator is not None:
-            parts.discriminator.load_state_dict(state["discriminator"])
+            load_weights(
+                parts.discriminator, state["discriminator"], "discriminator", run.checkpoint_path
+            )
             optimizers.discriminator.load_state_dict(state["optimizers"]["discriminator"])
         optimizers.generator.load_state_dict(state["optimizers"]["generator"])
         for scheduler, saved in zip(schedulers, state["schedulers"], strict=True):
@@ -144,6 +219,12 @@ def train(
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         start_step, train_seconds = state["step"], state["train_seconds"]
         console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
+        if extended:
+            run.write_config(config)
+            console.print(
+                f"extended to {total_steps} steps: the learning-rate schedule now runs over "
+                f"{total_steps} steps"
+            )
     else:
         run.write_config(config)
 
@@ -203,44 +284,54 @@ def train(
         transient=False,
     )
     every = config.run
-    try:
-        with progress:
-            task = progress.add_task("train", total=total_steps, completed=start_step, losses="")
-            tick = time.perf_counter()
-            for batch in loader:
-                rainy = batch["rainy"].to(torch_device, non_blocking=True)
-                clean = batch["clean"].to(torch_device, non_blocking=True)
-                mask = batch["mask"].to(torch_device) if "mask" in batch else None
-                lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
-                losses = train_step(
-                    parts, optimizers, settings, precision, rainy, clean, step + 1, mask
+    with stop_on_signals() as stop:
+        try:
+            with progress:
+                task = progress.add_task(
+                    "train", total=total_steps, completed=start_step, losses=""
                 )
-                for scheduler in schedulers:
-                    scheduler.step()
-                step += 1
-                now = time.perf_counter()
-                train_seconds += now - tick
-                tick = now
-                shown = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
-                progress.update(task, completed=step, losses=shown)
-                if not console.is_terminal and step % max(1, total_steps // 20) == 0:
-                    # No live bar in a log file: a plain line every 5 % instead.
-                    console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
-                if step % every.log_every == 0 or step == total_steps:
-                    log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
-                if step % every.sample_every == 0 or step == total_steps:
-                    save_sample_grid(
-                        parts.generator, preview_rainy, preview_clean, run.sample_path(step)
+                tick = time.perf_counter()
+                for batch in loader:
+                    rainy = batch["rainy"].to(torch_device, non_blocking=True)
+                    clean = batch["clean"].to(torch_device, non_blocking=True)
+                    mask = batch["mask"].to(torch_device) if "mask" in batch else None
+                    lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
+                    losses = train_step(
+                        parts, optimizers, settings, precision, rainy, clean, step + 1, mask
                     )
-                if step % every.checkpoint_every == 0 or step == total_steps:
-                    checkpoint(step)
-                tick = time.perf_counter()  # time spent on samples and checkpoints not counted
-    except KeyboardInterrupt:
-        checkpoint(step)
-        raise TrainingInterruptedError(
-            f"interrupted at step {step} of {total_steps}; checkpoint saved, "
-            f"continue with: derain-bench train --run-dir {run.root} --resume"
-        ) from None
+                    for scheduler in schedulers:
+                        scheduler.step()
+                    step += 1
+                    now = time.perf_counter()
+                    train_seconds += now - tick
+                    tick = now
+                    shown = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+                    progress.update(task, completed=step, losses=shown)
+                    if not console.is_terminal and step % max(1, total_steps // 20) == 0:
+                        # No live bar in a log file: a plain line every 5 % instead.
+                        console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
+                    if step % every.log_every == 0 or step == total_steps:
+                        log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
+                    if step % every.sample_every == 0 or step == total_steps:
+                        save_sample_grid(
+                            parts.generator, preview_rainy, preview_clean, run.sample_path(step)
+                        )
+                    if step % every.checkpoint_every == 0 or step == total_steps or stop.requested:
+                        checkpoint(step)
+                    if stop.requested:
+                        raise _stopped(stop.signal_number, step, total_steps, run)
+                    tick = time.perf_counter()  # samples and checkpoints not counted
+        except StopNow:
+            raise TrainingInterruptedError(
+                f"stopped at once during step {step + 1} of {total_steps}; the last checkpoint "
+                f"is kept, continue with: derain-bench train --run-dir {run.root} --resume"
+            ) from None
+        except KeyboardInterrupt:  # raised outside a signal handler: the step had not begun
+            checkpoint(step)
+            raise TrainingInterruptedError(
+                f"interrupted at step {step} of {total_steps}; checkpoint saved, "
+                f"continue with: derain-bench train --run-dir {run.root} --resume"
+            ) from None
     if state is not None and start_step >= total_steps:
         console.print(f"{run.run_id} had already finished its {total_steps} steps")
     return TrainResult(

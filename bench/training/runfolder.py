@@ -11,13 +11,19 @@ This module is the one place that spells the layout.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
+import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from derainbench.config import ExperimentConfig, to_toml
+from filelock import FileLock, Timeout
+
+from derainbench.config import ExperimentConfig, resolve, to_toml
 from derainbench.errors import DerainBenchError
+from derainbench.plugins import load_plugin
 
 CHECKPOINT_NAME = "last.pt"
 
@@ -62,6 +68,49 @@ class RunFolder:
         return self.root / "checkpoints" / CHECKPOINT_NAME
 
     @property
+    def lock_path(self) -> Path:
+        return self.root / ".train.lock"
+
+    def prepare(self) -> None:
+        """Create the folder; a file (or anything else) in its place is one line."""
+        if self.root.exists() and not self.root.is_dir():
+            raise DerainBenchError(f"run folder {self.root} is a file, not a folder")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DerainBenchError(
+                f"cannot create run folder {self.root}: {error.strerror}"
+            ) from None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder for one training process: a second one is refused, not interleaved."""
+        lock = FileLock(str(self.lock_path), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DerainBenchError(
+                f"{self.root} is being trained by another process; wait for it to finish or "
+                f"choose another --run-dir"
+            ) from None
+        except OSError as error:
+            raise DerainBenchError(
+                f"cannot lock run folder {self.root}: {error.strerror}"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def remove_orphans(self) -> list[Path]:
+        """Delete the temporary files a killed checkpoint write left behind; the removed ones."""
+        folder = self.checkpoint_path.parent
+        orphans = sorted(folder.glob(f".{CHECKPOINT_NAME}.*")) if folder.is_dir() else []
+        for orphan in orphans:
+            orphan.unlink(missing_ok=True)
+        return orphans
+
+    @property
     def samples_dir(self) -> Path:
         return self.root / "samples"
 
@@ -93,6 +142,17 @@ class RunFolder:
                 f"name one with --test"
             )
         return found[0]
+
+    def read_config(self) -> ExperimentConfig:
+        """The configuration in config.toml (its plug-ins loaded), checked as a recipe is."""
+        try:
+            tables = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            message = f"{self.config_path} is not a readable configuration: {error}"
+            raise DerainBenchError(message) from None
+        for plugin in tables.get("run", {}).get("plugins", []):
+            load_plugin(plugin)
+        return resolve(tables)
 
     def write_config(self, config: ExperimentConfig) -> None:
         """The resolved configuration as TOML, its hash in a header line."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from derainbench.contracts import Restoration, discriminator_input
+from derainbench.contracts import Judgement, Restoration, discriminator_input
 from derainbench.errors import DerainBenchError
 from derainbench.losses.base import DISCRIMINATOR, GENERATOR, TermInputs
 from derainbench.training.components import Components
@@ -26,6 +26,38 @@ from derainbench.training.precision import Precision
 
 class NonFiniteLossError(DerainBenchError):
     """A loss became NaN or infinite; the run stops before the bad update is saved."""
+
+
+class ContractError(DerainBenchError):
+    """A component returned something other than what derainbench.contracts promises."""
+
+
+def restored(generator: nn.Module, rainy: Tensor) -> Restoration:
+    """The generator's output, refused in one line unless it is a :class:`Restoration` of the
+    input's shape (a plug-in returning a bare tensor is told what to return)."""
+    out = generator(rainy)
+    if not isinstance(out, Restoration):
+        raise ContractError(
+            f"generator {type(generator).__name__} returned a {type(out).__name__}, not a "
+            f"derainbench.contracts.Restoration; wrap the image: Restoration(image=...)"
+        )
+    if out.image.shape != rainy.shape:
+        raise ContractError(
+            f"generator {type(generator).__name__} returned an image of shape "
+            f"{tuple(out.image.shape)} for an input of shape {tuple(rainy.shape)}"
+        )
+    return out
+
+
+def judged(discriminator: nn.Module, x: Tensor) -> Judgement:
+    """The discriminator's output, refused in one line unless it is a :class:`Judgement`."""
+    out = discriminator(x)
+    if not isinstance(out, Judgement):
+        raise ContractError(
+            f"discriminator {type(discriminator).__name__} returned a {type(out).__name__}, not "
+            f"a derainbench.contracts.Judgement; wrap the logits: Judgement(logits=...)"
+        )
+    return out
 
 
 @dataclass
@@ -116,8 +148,8 @@ def discriminator_update(
     fake_input = discriminator_input(discriminator, rainy, restoration.image)
     losses: dict[str, float] = {}
     with precision.autocast():
-        real = discriminator(real_input)
-        fake = discriminator(fake_input)
+        real = judged(discriminator, real_input)
+        fake = judged(discriminator, fake_input)
     # Losses in float32 whatever the forward precision.
     adversarial = settings.discriminator_weight * parts.objective.discriminator_loss(
         real.logits.float(), fake.logits.float()
@@ -153,7 +185,7 @@ def train_step(
     generator, discriminator = parts.generator, parts.discriminator
     losses: dict[str, float] = {}
     with precision.autocast():
-        restoration = generator(rainy)
+        restoration = restored(generator, rainy)
 
     # Discriminator: real pairs towards "real", the detached restoration towards "fake".
     if discriminator is not None and optimizers.discriminator is not None:
@@ -162,7 +194,7 @@ def train_step(
             fake = restoration
             if update > 0 and settings.regenerate_fake:
                 with torch.no_grad(), precision.autocast():
-                    fake = generator(rainy)
+                    fake = restored(generator, rainy)
             losses = discriminator_update(
                 parts,
                 settings,
@@ -181,7 +213,9 @@ def train_step(
     if discriminator is not None:
         set_requires_grad(discriminator, False)
         with batchnorm_statistics_frozen(discriminator), precision.autocast():
-            judgement = discriminator(discriminator_input(discriminator, rainy, restoration.image))
+            judgement = judged(
+                discriminator, discriminator_input(discriminator, rainy, restoration.image)
+            )
         adversarial = settings.generator_adversarial_weight * parts.objective.generator_loss(
             judgement.logits.float()
         )

@@ -9,8 +9,9 @@ from typing import Any
 from derainbench.config import ExperimentConfig, from_stored
 from derainbench.contracts import Generator
 from derainbench.devices import resolve_device
+from derainbench.errors import DerainBenchError
 from derainbench.plugins import load_plugin
-from derainbench.training.checkpoint import load_checkpoint
+from derainbench.training.checkpoint import load_checkpoint, load_weights
 from derainbench.training.components import build_generator
 from derainbench.training.runfolder import RunFolder
 
@@ -22,6 +23,7 @@ class TrainedRun:
     run: RunFolder
     config: ExperimentConfig
     state: dict[str, Any]
+    checkpoint: Path
 
     @property
     def step(self) -> int:
@@ -40,11 +42,25 @@ def read_run(checkpoint: Path | str) -> TrainedRun:
     for plugin in config.run.plugins:
         load_plugin(plugin)
     run = RunFolder(path if path.is_dir() else path.parent.parent)
-    return TrainedRun(run, config, state)
+    return TrainedRun(run, config, state, run.checkpoint_path if path.is_dir() else path)
 
 
 def load_run_generator(trained: TrainedRun, device: str = "auto") -> Generator:
     """The run's generator with its trained weights, on ``device``."""
     generator = build_generator(trained.config.generator)
-    generator.load_state_dict(trained.state["generator"])
+    load_weights(generator, trained.state["generator"], "generator", trained.checkpoint)
     return generator.to(resolve_device(device))
+
+
+def stored_configuration(run_dir: Path | str) -> ExperimentConfig:
+    """The configuration a run folder holds: its checkpoint's, or, before its first checkpoint,
+    its config.toml's; a folder with neither is one line."""
+    run = RunFolder(Path(run_dir))
+    if run.checkpoint_path.is_file():
+        return from_stored(load_checkpoint(run.checkpoint_path)["config"])
+    if run.config_path.is_file():
+        return run.read_config()
+    raise DerainBenchError(
+        f"{run.root} holds no run to resume: neither {run.checkpoint_path.name} in "
+        f"{run.checkpoint_path.parent} nor {run.config_path.name}"
+    )

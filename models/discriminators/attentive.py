@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from derainbench.contracts import D_ATTENTION, Discriminator, Judgement
 from derainbench.errors import DerainBenchError
 from derainbench.models.generators.attentive_blocks import scaled
+from derainbench.models.layers import require_sizes
 from derainbench.registries import DISCRIMINATORS
 
 FAITHFUL_SIZE = 224
@@ -110,6 +111,7 @@ _METADATA = {
 )
 def attentive(attention_map: bool = True, width: float = 1.0) -> AttentiveDiscriminator:
     """Attentive discriminator for any input size (global average pooling before the FC)."""
+    require_sizes("attentive", minimum=1 / 64, width=width)
     return AttentiveDiscriminator(attention_map=attention_map, width=width)
 
 
@@ -128,6 +130,7 @@ def attentive_faithful(
     """The published attentive discriminator, fixed, for ``input_size`` squares (224)."""
     if reduced_side(input_size) < 1:
         raise DerainBenchError(f"attentive-faithful: input_size {input_size} is too small")
+    require_sizes("attentive-faithful", minimum=1 / 64, width=width)
     return AttentiveDiscriminator(attention_map=attention_map, width=width, input_size=input_size)
 
 

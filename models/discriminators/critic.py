@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from derainbench.errors import DerainBenchError
 from derainbench.models.discriminators.patchgan import PatchDiscriminator
-from derainbench.models.layers import init_normal
+from derainbench.models.layers import init_normal, require_sizes
 from derainbench.registries import DISCRIMINATORS
 
 
@@ -39,6 +39,7 @@ def critic(
     """DeblurGAN critic (2,764,737 parameters at the defaults); ``padding=2`` = under Python 3."""
     if padding not in (1, 2):
         raise DerainBenchError(f"critic padding must be 1 or 2 (got {padding})")
+    require_sizes("critic", ndf=ndf, n_layers=n_layers)
     model = PatchDiscriminator(3, ndf, n_layers, norm, conditional=False, padding=padding)
     init_normal(model, init_gain)
     return model

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from torch import Tensor, nn
 
 from derainbench.contracts import Discriminator, Judgement, to_signed
-from derainbench.models.layers import conv_bias_needed, init_normal, norm_layer
+from derainbench.models.layers import conv_bias_needed, init_normal, norm_layer, require_sizes
 from derainbench.models.original_weights import convert_in_order
 from derainbench.registries import DISCRIMINATORS
 
@@ -77,6 +77,7 @@ def patchgan(
     init_gain: float = 0.02,
 ) -> PatchDiscriminator:
     """pix2pix PatchGAN (70×70 receptive field at the defaults: 2,768,705 parameters)."""
+    require_sizes("patchgan", ndf=ndf, n_layers=n_layers)
     in_channels = 6 if conditional else 3
     model = PatchDiscriminator(in_channels, ndf, n_layers, norm, conditional)
     init_normal(model, init_gain)

@@ -24,6 +24,7 @@ from derainbench.models.generators.attentive_blocks import (
     AttentiveRecurrentNetwork,
     ContextualAutoencoder,
 )
+from derainbench.models.layers import require_sizes
 from derainbench.models.original_weights import ImportedGenerator, register_importer
 from derainbench.registries import GENERATORS
 
@@ -92,6 +93,7 @@ def attentive(
     width: float = 1.0,
 ) -> AttentiveGenerator:
     """Attentive GAN generator (6,244,362 parameters at the defaults); PyTorch's default init."""
+    require_sizes("attentive", minimum=1 / 64, width=width)
     return AttentiveGenerator(recurrent_steps, recurrence, attention, width)
 
 

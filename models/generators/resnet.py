@@ -15,7 +15,13 @@ from torch import Tensor, nn
 
 from derainbench.contracts import Generator, Restoration, from_signed, to_signed
 from derainbench.errors import DerainBenchError
-from derainbench.models.layers import NORMS, conv_bias_needed, init_normal, norm_layer
+from derainbench.models.layers import (
+    NORMS,
+    conv_bias_needed,
+    init_normal,
+    norm_layer,
+    require_sizes,
+)
 from derainbench.models.original_weights import (
     ImportedGenerator,
     convert_in_order,
@@ -115,6 +121,8 @@ def resnet(
     init_gain: float = 0.02,
 ) -> ResnetGenerator:
     """DeblurGAN ResNet generator (ngf 64, 9 blocks at the defaults: 11,378,179 parameters)."""
+    require_sizes("resnet", ngf=ngf)
+    require_sizes("resnet", minimum=0, n_blocks=n_blocks)
     model = ResnetGenerator(ngf, n_blocks, norm, dropout, learn_residual)
     init_normal(model, init_gain)
     return model

@@ -14,7 +14,13 @@ from torch import Tensor, nn
 
 from derainbench.contracts import Generator, Restoration, from_signed, to_signed
 from derainbench.errors import DerainBenchError
-from derainbench.models.layers import NORMS, conv_bias_needed, init_normal, norm_layer
+from derainbench.models.layers import (
+    NORMS,
+    conv_bias_needed,
+    init_normal,
+    norm_layer,
+    require_sizes,
+)
 from derainbench.models.original_weights import (
     ImportedGenerator,
     convert_in_order,
@@ -128,6 +134,7 @@ def unet(
     init_gain: float = 0.02,
 ) -> UNetGenerator:
     """pix2pix U-Net generator (``unet_256`` at the defaults: 54,413,955 parameters)."""
+    require_sizes("unet", num_downs=num_downs, ngf=ngf)
     model = UNetGenerator(num_downs=num_downs, ngf=ngf, norm=norm, dropout=dropout)
     init_normal(model, init_gain)
     return model
