@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from derainbench.datasets.base import PairedDataset
+from derainbench.datasets.image_io import text_safe
 from derainbench.registries import DATASETS
 
 
@@ -19,4 +20,4 @@ def build_dataset(
 def dataset_label(name: str, options: Mapping[str, Any]) -> str:
     """A short, stable description of a dataset spec for tables: name:split or name:root."""
     detail = options.get("split") or options.get("root") or options.get("path") or ""
-    return f"{name}:{detail}" if detail else name
+    return text_safe(f"{name}:{detail}" if detail else name)

@@ -158,3 +158,9 @@ def _reason(error: BaseException) -> str:
     text = str(error).strip()
     line = text.splitlines()[0] if text else ""
     return f"{type(error).__name__}: {line}" if line else type(error).__name__
+
+
+def text_safe(name: str) -> str:
+    """A file name as valid UTF-8 text for CSV and JSON files: undecodable bytes (a non-UTF-8
+    name on disk) are written as backslash escapes instead of failing the write."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")

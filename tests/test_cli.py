@@ -189,16 +189,21 @@ def test_leaderboard_formats(tmp_path: Path, run_dir: Path) -> None:
     assert_one_line_error(code, err, "--where 'colour=red'")
 
 
-def test_two_concurrent_evaluations_both_land(tmp_path: Path, run_dir: Path) -> None:
+def test_concurrent_evaluations_land_once_each(tmp_path: Path, run_dir: Path) -> None:
     board = tmp_path / "board.csv"
     command = [sys.executable, "-m", "derainbench.cli", "eval", str(run_dir), "--leaderboard",
-               str(board), "--device", "cpu"]  # fmt: skip
-    processes = [subprocess.Popen(command, stderr=subprocess.PIPE, cwd=tmp_path) for _ in range(2)]
+               str(board), "--device", "cpu", "--no-costs", "--protocol"]  # fmt: skip
+    protocols = ["y-matlab", "rgb", "y-matlab"]  # the third repeats the first measurement
+    processes = [
+        subprocess.Popen([*command, protocol], stderr=subprocess.PIPE, cwd=tmp_path)
+        for protocol in protocols
+    ]
     for process in processes:
         assert process.wait(timeout=300) == 0, process.stderr.read()
     frame = pd.read_csv(board)
-    assert len(frame) == 2 and (frame["run_id"] == "run").all()
-    assert frame["psnr"].notna().all()
+    assert sorted(frame["protocol"]) == ["rgb", "y-matlab"]  # one row per measurement
+    assert (frame["run_id"] == "run").all() and frame["psnr"].notna().all()
+    assert frame["row_key"].is_unique
 
 
 def test_sigkilled_training_resumes_to_the_same_end(tmp_path: Path) -> None:

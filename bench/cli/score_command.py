@@ -35,8 +35,7 @@ def score_command(
     protocols = protocol or ["y-matlab"]
     scores = db.score(predictions, ground_truth, protocols)
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        scores.per_image.to_csv(csv, index=False)
+        scores.write_csv(csv)
     if as_json:
         records = json.loads(scores.per_image.to_json(orient="records"))
         console.print_json(

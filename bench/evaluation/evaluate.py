@@ -8,6 +8,7 @@ from one measurement at the test resolution.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,19 +22,44 @@ from torch import Tensor
 
 from derainbench.contracts import Generator
 from derainbench.datasets.base import PairedDataset
+from derainbench.datasets.image_io import text_safe
 from derainbench.errors import DerainBenchError
 from derainbench.evaluation.costs import inference_cost
 from derainbench.evaluation.restore import generator_mode, restore
+from derainbench.imaging import to_uint8
 from derainbench.registries import PROTOCOLS
 
 
 @dataclass
 class Evaluation:
-    """Per-image values and their means for one (generator, test set, protocol, mode)."""
+    """Per-image values and their means for one (generator, test set, protocol, mode), and
+    the identity of the test set by content: the same pairs give the same id wherever they
+    live and however their folder is typed."""
 
     per_image: pd.DataFrame
     means: dict[str, float]
     seconds: float
+    test_set_id: str = ""
+    targets_id: str = ""
+
+
+ID_LENGTH = 16  # hex digits of SHA-256 kept: 64 bits, readable in a table
+
+
+class ContentId:
+    """SHA-256 over named 8-bit images, in order: what a test set *is*, not where it is."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, name: str, *images: Tensor) -> None:
+        self._hash.update(text_safe(name).encode("utf-8") + b"\0")
+        for image in images:
+            pixels = to_uint8(image).cpu().contiguous()
+            self._hash.update(repr(tuple(pixels.shape)).encode() + pixels.numpy().tobytes())
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()[:ID_LENGTH]
 
 
 #: An extra per-image column: its name and a scorer of (restored, clean) → (B,) values.
@@ -91,6 +117,7 @@ def evaluate_generator(
     device = device_of(generator)
     rows: list[dict[str, Any]] = []
     names = dataset.pair_names()
+    pairs_id, targets_id = ContentId(), ContentId()
     start = time.perf_counter()
     with (
         generator_mode(generator, mode),
@@ -99,9 +126,12 @@ def evaluate_generator(
         task = progress.add_task("evaluate", total=len(dataset))
         for index in range(len(dataset)):
             rainy, clean = dataset.load_pair(index)
+            pairs_id.add(names[index], rainy, clean)
+            targets_id.add(names[index], clean)
             restored = restore(generator, rainy[None].to(device)).image
             values = protocol.evaluate(restored.cpu(), clean[None])
-            row = {"image": names[index], "height": rainy.shape[-2], "width": rainy.shape[-1]}
+            row = {"image": text_safe(names[index]), "height": rainy.shape[-2]}
+            row["width"] = rainy.shape[-1]
             row |= {column: float(v[0]) for column, v in values.items()}
             for name, scorer in extras:
                 row[name] = float(scorer(restored, clean[None].to(device))[0])
@@ -113,7 +143,7 @@ def evaluate_generator(
     frame = pd.DataFrame(rows)
     columns = [*protocol.columns, *(name for name, _ in extras)]
     means = {column: float(frame[column].mean()) for column in columns}
-    return Evaluation(frame, means, seconds)
+    return Evaluation(frame, means, seconds, pairs_id.hexdigest(), targets_id.hexdigest())
 
 
 def score_test_set(

@@ -4,27 +4,66 @@ where the result came from. The experiment runner alone writes rows."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
 from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.build import dataset_label
 from derainbench.datasets.describe import compact_info, spec_info
 from derainbench.devices import device_name
-from derainbench.evaluation.evaluate import Evaluation
+from derainbench.evaluation.evaluate import Evaluation, EvaluationOptions
 from derainbench.experiments.provenance import git_commit, versions
 from derainbench.metrics.scores import score_columns
 from derainbench.training.trained import TrainedRun
 
 DIGITS = 6  # stored precision of score means (views round to each score's digits)
+KEY_LENGTH = 16
+
+
+def checkpoint_label(trained: TrainedRun) -> str:
+    """Which weights were evaluated: the checkpoint file's name and its step (``last@300``)."""
+    return f"{trained.checkpoint.stem}@{trained.step}"
+
+
+def row_identity(
+    trained: TrainedRun,
+    evaluation: Evaluation,
+    test_label: str,
+    protocol: str,
+    mode: str,
+    options: EvaluationOptions,
+) -> dict[str, Any]:
+    """What one measurement is: a run (configuration hash and seed), a checkpoint, a test set
+    (by content), a protocol, a generator mode and the evaluation's options. Two evaluations
+    with the same identity are one row; ``row_key`` is its hash."""
+    identity = {
+        "run_id": trained.run.run_id,
+        "config_hash": trained.config_hash,
+        "seed": trained.config.train.seed,
+        "checkpoint": checkpoint_label(trained),
+        "test_data": test_label,
+        "test_set_id": evaluation.test_set_id,
+        "targets_id": evaluation.targets_id,
+        "protocol": protocol,
+        "g_mode": mode,
+    }
+    options_part = {
+        "lpips": options.lpips,
+        "extras": sorted(options.extras),
+        "columns": {k: str(v) for k, v in sorted(options.columns.items())},
+    }
+    keyed = {k: v for k, v in identity.items() if k not in ("run_id", "test_data", "targets_id")}
+    text = json.dumps({**keyed, **options_part}, sort_keys=True, default=str)
+    identity["row_key"] = hashlib.sha256(text.encode()).hexdigest()[:KEY_LENGTH]
+    return identity
 
 
 def leaderboard_row(
     trained: TrainedRun,
     evaluation: Evaluation,
     test_set: PairedDataset,
-    test_label: str,
-    protocol: str,
-    mode: str,
+    identity: dict[str, Any],
     device: Any,
     cells: dict[str, Any],
     columns: dict[str, Any],
@@ -46,12 +85,12 @@ def leaderboard_row(
         "objective": config.objective.name,
         "terms": "+".join(f"{t.weight:g}*{t.name}" for t in config.terms),
         "train_data": dataset_label(train_spec.name, train_spec.options) if train_spec else "",
-        "test_data": test_label,
+        "test_data": identity["test_data"],
         # What the data were (SynthDrop: renderer version, preset, parameters), as compact JSON.
         "data_info": compact_info(test_set),
         "train_data_info": spec_info(train_spec.name, train_spec.options) if train_spec else "",
-        "protocol": protocol,
-        "g_mode": mode,
+        "protocol": identity["protocol"],
+        "g_mode": identity["g_mode"],
         "n_images": len(evaluation.per_image),
         **{name: round(evaluation.means[name], DIGITS) for name in lead},
         "seed": config.train.seed,
@@ -66,5 +105,8 @@ def leaderboard_row(
         "device": device_name(device),
         "versions": versions(),
         "git_commit": git_commit(),
+        "test_set_id": identity["test_set_id"],
+        "checkpoint": identity["checkpoint"],
+        "row_key": identity["row_key"],
         **columns,
     }

@@ -21,7 +21,7 @@ from derainbench.evaluation.evaluate import (
     score_test_set,
 )
 from derainbench.experiments.compose import data_spec
-from derainbench.experiments.record import leaderboard_row
+from derainbench.experiments.record import leaderboard_row, row_identity
 from derainbench.reporting.leaderboard import append_row, default_path, read_leaderboard
 from derainbench.training.components import build_test_set
 from derainbench.training.loop import TrainResult, train
@@ -65,11 +65,7 @@ def _already_recorded(board: Path, row: dict[str, Any]) -> bool:
     if not board.is_file():
         return False
     frame = read_leaderboard(board)
-    keys = ("run_id", "test_data", "protocol", "g_mode", "steps")
-    if any(key not in frame for key in keys):
-        return False
-    same = frame[list(keys)].astype(str) == [str(row[key]) for key in keys]
-    return bool(same.all(axis=1).any())
+    return "row_key" in frame and bool((frame["row_key"].astype(str) == row["row_key"]).any())
 
 
 def evaluate_run(
@@ -105,19 +101,18 @@ def evaluate_run(
 
     assert test_spec is not None  # build_test_set refused a missing one
     label = dataset_label(test_spec.name, test_spec.options)
+    identity = row_identity(trained, evaluation, label, protocol, mode, options)
     per_image_csv = trained.run.per_image_csv(label, protocol, mode)
-    per_image_csv.parent.mkdir(parents=True, exist_ok=True)
-    evaluation.per_image.to_csv(per_image_csv, index=False)
+    trained.run.write_evaluation(per_image_csv, evaluation.per_image, identity)
 
     row = leaderboard_row(
-        trained, evaluation, test_set, label, protocol, mode, device_of(generator), cells,
-        options.columns,
-    )  # fmt: skip
+        trained, evaluation, test_set, identity, device_of(generator), cells, options.columns
+    )
     board = _board(leaderboard, record)
     if board is not None and skip_if_recorded and _already_recorded(board, row):
         board = None
     if board is not None:
-        append_row(board, row)
+        append_row(board, row)  # replaces a row of the same measurement
     return EvaluationRecord(evaluation, row, per_image_csv, board)
 
 

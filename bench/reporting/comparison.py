@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from derainbench.errors import DerainBenchError
-from derainbench.training.runfolder import RunFolder
+from derainbench.training.runfolder import RunFolder, read_identity
 
 METHODS = ("bootstrap", "wilcoxon")
 
@@ -49,8 +49,42 @@ def compare_runs(
 ) -> Comparison:
     """Paired test of B − A on ``metric``, from the per-image CSVs of two run folders (or the
     CSV files themselves) evaluated under ``protocol`` on the same test images."""
-    frames = [pd.read_csv(per_image_csv(Path(p), test, protocol, mode)) for p in (a, b)]
+    paths = [per_image_csv(Path(p), test, protocol, mode) for p in (a, b)]
+    check_same_measurement(paths[0], paths[1])
+    frames = [read_per_image(path) for path in paths]
     return compare(frames[0], frames[1], metric=metric, method=method)
+
+
+def read_per_image(path: Path) -> pd.DataFrame:
+    """A per-image CSV (of ``eval`` or ``score``); anything else is one line."""
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise DerainBenchError(f"cannot read {path} as a per-image CSV: {error}") from None
+    if "image" not in frame:
+        raise DerainBenchError(f"{path} is not a per-image CSV (it has no 'image' column)")
+    return frame
+
+
+def check_same_measurement(a: Path, b: Path) -> None:
+    """Refuse a paired test of evaluations on different test sets or under different protocols;
+    images that merely share names do not make the same test set."""
+    first, second = read_identity(a), read_identity(b)
+    for key, what in (("test_set_id", "test sets"), ("targets_id", "ground truths")):
+        if first.get(key) and second.get(key):
+            if first[key] != second[key]:
+                raise DerainBenchError(
+                    f"A and B were evaluated on different {what} ({first.get('test_data', a)} "
+                    f"[{first[key]}] and {second.get('test_data', b)} [{second[key]}]); a "
+                    f"paired test needs the same images"
+                )
+            break
+    protocols = first.get("protocol"), second.get("protocol")
+    if all(protocols) and protocols[0] != protocols[1]:
+        raise DerainBenchError(
+            f"A was scored under protocol '{protocols[0]}' and B under '{protocols[1]}'; "
+            f"their numbers are not comparable"
+        )
 
 
 def compare(
@@ -67,7 +101,11 @@ def compare(
         raise DerainBenchError(f"unknown method '{method}'; choose bootstrap or wilcoxon")
     for frame, name in ((a, "A"), (b, "B")):
         if metric not in frame:
-            raise DerainBenchError(f"evaluation {name} has no '{metric}' column")
+            columns = [c for c in frame.columns if c not in ("image", "height", "width")]
+            raise DerainBenchError(
+                f"evaluation {name} has no '{metric}' column; choose one of "
+                f"{', '.join(columns) or 'none'} with --metric"
+            )
     if set(a["image"]) != set(b["image"]):
         only = sorted(set(a["image"]) ^ set(b["image"]))[:5]
         raise DerainBenchError(

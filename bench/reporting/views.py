@@ -25,25 +25,47 @@ RUN_LEAD = ["run_id", "generator", "discriminator", "test_data", "protocol", "n_
 RUN_TAIL = ["seed", "steps", "g_params"]
 
 
+def _test_set(frame: pd.DataFrame) -> pd.Series:
+    """A test set's identity: its content id where rows have one, else its label."""
+    label = frame["test_data"].astype(str)
+    if "test_set_id" not in frame:
+        return label
+    content = frame["test_set_id"]
+    return content.where(content.notna() & (content.astype(str) != ""), label).astype(str)
+
+
 def aggregate_seeds(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """One row per configuration: n_seeds, and mean, std and CI half-width of each score."""
+    """One row per configuration: n_seeds, and mean, std and CI half-width of each score.
+
+    A configuration is its hash evaluated on one test set (by content, so one folder typed two
+    ways is one set), protocol and generator mode; each seed counts once (its latest row), so a
+    repeated evaluation can never pass for another seed.
+    """
     missing = [k for k in GROUP_KEYS if k not in frame.columns]
     if missing:
         raise DerainBenchError(f"the leaderboard lacks the column(s) {', '.join(missing)}")
+    frame = frame.assign(_test_set=_test_set(frame))
+    keys = ["config_hash", "_test_set", "protocol", "g_mode"]
+    if "seed" in frame:
+        frame = frame.drop_duplicates([*keys, "seed"], keep="last")
     scores = score_columns(frame.columns)
     rows = []
-    for keys, group in frame.groupby(GROUP_KEYS, sort=False, dropna=False):
-        row = dict(zip(GROUP_KEYS, keys, strict=True))
+    for values, group in frame.groupby(keys, sort=False, dropna=False):
+        row = dict(zip(keys, values, strict=True))
+        row["test_data"] = group["test_data"].iloc[-1]
+        del row["_test_set"]
+        if "test_set_id" in group:
+            row["test_set_id"] = group["test_set_id"].iloc[-1]
         for column in DESCRIPTIVE:
             if column in group:
                 row[column] = group[column].iloc[0]
         row["n_seeds"] = group["seed"].nunique() if "seed" in group else len(group)
         row["n_images"] = group["n_images"].iloc[0] if "n_images" in group else math.nan
         for score in (s for s in scores if group[s.name].notna().any()):
-            values = group[score.name]
-            row[f"{score.name}_mean"] = values.mean()
-            row[f"{score.name}_std"] = values.std(ddof=1) if len(group) > 1 else math.nan
-            row[f"{score.name}_ci"] = confidence_halfwidth(values, level)
+            values_ = group[score.name]
+            row[f"{score.name}_mean"] = values_.mean()
+            row[f"{score.name}_std"] = values_.std(ddof=1) if len(group) > 1 else math.nan
+            row[f"{score.name}_ci"] = confidence_halfwidth(values_, level)
         for cost in (c for c in COSTS if c in group):
             row[cost] = group[cost].mean()
         rows.append(row)

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
+import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -125,6 +129,14 @@ class RunFolder:
         """Where an evaluation's per-image values go."""
         return self.eval_dir / f"{safe_name(test_label)}__{protocol}__{mode}.csv"
 
+    def write_evaluation(self, path: Path, frame: Any, identity: dict[str, Any]) -> None:
+        """An evaluation's per-image CSV and, beside it, what it measured (``.json``), each
+        written whole or not at all."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, frame.to_csv(index=False).encode("utf-8"))
+        text = json.dumps(identity, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+        _write_atomic(path.with_suffix(".json"), text.encode("utf-8"))
+
     def find_per_image_csv(self, test_label: str | None, protocol: str, mode: str) -> Path:
         """The one per-image CSV for (protocol, mode), on ``test_label`` if given."""
         if not self.eval_dir.is_dir():
@@ -192,3 +204,24 @@ class LossLog:
         with self.path.open("a", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore")
             writer.writerow(row)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_identity(per_image_csv: Path) -> dict[str, Any]:
+    """What a per-image CSV measured (its ``.json`` companion), or {} for an older or foreign
+    CSV (a ``derain-bench score`` output, say)."""
+    companion = per_image_csv.with_suffix(".json")
+    try:
+        return json.loads(companion.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
