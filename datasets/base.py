@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import operator
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -83,6 +84,10 @@ class PairedDataset(Dataset, abc.ABC):
         if "mask" in self.provides:
             sample["mask"] = rainy[3:].contiguous()
         return sample
+
+    def files(self) -> list[Path]:
+        """The files on disk this dataset reads (none for data rendered in memory)."""
+        return []
 
     def describe(self) -> dict[str, Any]:
         """What a run's config and leaderboard record about this dataset."""

@@ -119,6 +119,15 @@ class PairedFolder(PairedDataset):
             return [_half_size(rainy) for rainy, _ in self.pairs]
         return [(image_size(rainy), image_size(clean)) for rainy, clean in self.pairs]
 
+    def files(self) -> list[Path]:
+        """Every file the pairs (and their mask files) are read from, each once."""
+        found = [path for pair in self.pairs for path in pair]
+        if self.mask_rule == "file":
+            found += [
+                self.root / MASK_FOLDER / f"{pair_key(r.stem)}_mask.png" for r, _ in self.pairs
+            ]
+        return list(dict.fromkeys(found))
+
     def describe(self) -> dict[str, Any]:
         """Name, pair count, root, layout and sub-folders; SynthDrop's parameters when present."""
         info = super().describe()

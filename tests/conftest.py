@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,10 @@ import torch
 from derainbench.config import ExperimentConfig
 from derainbench.experiments.compose import compose
 from derainbench.registries import ALL
+
+# Caches (decoded-file records) go to a folder of the test session's, never the user's home;
+# subprocesses started by tests inherit it.
+os.environ["DERAINBENCH_CACHE"] = tempfile.mkdtemp(prefix="derainbench-test-cache-")
 
 # The paper's architectures at toy width and depth: a real forward/backward in milliseconds.
 TINY_OVERRIDES = [

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from derainbench import __version__
 from derainbench.errors import DerainBenchError
@@ -49,7 +50,9 @@ def _reporting_errors(function: F) -> Callable[..., Any]:
         try:
             return function(*a, **k)
         except DerainBenchError as error:
-            err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+            )
             # 2 for bad input; 128 + the signal for a run stopped by one (its exit_code).
             raise typer.Exit(getattr(error, "exit_code", 2)) from None
         except KeyboardInterrupt:
@@ -80,13 +83,15 @@ def sub_command(sub_app: typer.Typer, name: str, **kwargs: Any) -> Callable[[F],
 
 
 def _show_warning(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+    )
 
 
 class _NoticeHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         err_console.print(
-            f"[cyan]notice:[/] {record.getMessage()}", highlight=False, soft_wrap=True
+            f"[cyan]notice:[/] {escape(record.getMessage())}", highlight=False, soft_wrap=True
         )
 
 
@@ -131,5 +136,5 @@ def main() -> None:
     try:
         app()
     except DerainBenchError as error:  # raised outside a command, e.g. in an option callback
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         raise SystemExit(2) from None

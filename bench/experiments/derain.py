@@ -46,6 +46,8 @@ def derain_images(
     ``attention``, each step's attention map as a heat-map overlay); the written files."""
     files = collect_images([Path(p) for p in inputs])
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DataError(f"--out {out} is a file; name a folder for the restored images")
     trained = read_run(run)
     generator = load_run_generator(trained, device)
     if attention and ATTENTION not in generator.provides:

@@ -18,8 +18,10 @@ from torch.utils.data import DataLoader
 from derainbench.config import ExperimentConfig, from_stored
 from derainbench.config.schema import differences
 from derainbench.contracts import count_parameters
+from derainbench.datasets.base import PairedDataset
+from derainbench.datasets.decoded_cache import check_decodable
 from derainbench.devices import resolve_device
-from derainbench.errors import ConfigError, DerainBenchError
+from derainbench.errors import ConfigError, DataError, DerainBenchError
 from derainbench.seeding import seed_everything
 from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
@@ -81,6 +83,26 @@ def make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
             parts.discriminator.parameters(), lr=settings.discriminator_lr, betas=betas
         )
     return Optimizers(g, d)
+
+
+def _check_files(console: Console, *datasets: PairedDataset) -> None:
+    """Decode every training and test file once now (cached across runs): a bad file is one
+    line before step 1, not a crash hours in."""
+    files = list(dict.fromkeys(path for dataset in datasets for path in dataset.files()))
+    if not files:
+        return
+    with console.status(f"decoding {len(files)} image files once before training"):
+        decoded, cached = check_decodable(files)
+    if decoded:
+        console.print(f"{decoded} image files decode ({cached} known from earlier runs)")
+
+
+def _worker_error(error: DataError) -> DataError:
+    """A data-loader worker's error as its own one line (torch appends the worker traceback)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith("Caught "):
+        return DataError(lines[-1].split("Error: ", 1)[-1])
+    return error
 
 
 def step_settings(config: ExperimentConfig) -> StepSettings:
@@ -149,10 +171,14 @@ def train(
     """Train ``config`` into ``run_dir``; with ``resume``, continue its checkpoint (see
     :func:`continued` for what may change). The folder is locked while this process trains."""
     run = RunFolder(run_dir)
-    run.prepare()
-    with run.locked():
-        removed = run.remove_orphans()  # what an earlier kill left mid-write
-        return _train(config, run, resume, console or Console(stderr=True), len(removed))
+    created = run.prepare()
+    try:
+        with run.locked():
+            removed = run.remove_orphans()  # what an earlier kill left mid-write
+            return _train(config, run, resume, console or Console(stderr=True), len(removed))
+    except DerainBenchError:
+        run.remove_if_empty(created)  # refused before anything was written: leave no trace
+        raise
 
 
 def _train(
@@ -187,6 +213,7 @@ def _train(
     train_set = build_training_set(config)
     preview_set = build_test_set(config) if config.data.test is not None else train_set
     parts = build_components(config, train_set.provides)
+    _check_files(console, train_set, preview_set)
     parts.generator.to(torch_device).train()
     if parts.discriminator is not None:
         parts.discriminator.to(torch_device).train()
@@ -321,6 +348,8 @@ def _train(
                     if stop.requested:
                         raise _stopped(stop.signal_number, step, total_steps, run)
                     tick = time.perf_counter()  # samples and checkpoints not counted
+        except DataError as error:
+            raise _worker_error(error) from None
         except StopNow:
             raise TrainingInterruptedError(
                 f"stopped at once during step {step + 1} of {total_steps}; the last checkpoint "

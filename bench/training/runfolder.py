@@ -75,16 +75,17 @@ class RunFolder:
     def lock_path(self) -> Path:
         return self.root / ".train.lock"
 
-    def prepare(self) -> None:
-        """Create the folder; a file (or anything else) in its place is one line."""
+    def prepare(self) -> list[Path]:
+        """Create the folder (a file in its place is one line); the folders it created."""
         if self.root.exists() and not self.root.is_dir():
             raise DerainBenchError(f"run folder {self.root} is a file, not a folder")
+        created = [p for p in (self.root, *self.root.parents) if not p.exists()]
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise DerainBenchError(
-                f"cannot create run folder {self.root}: {error.strerror}"
-            ) from None
+            message = f"cannot create run folder {self.root}: {error.strerror}"
+            raise DerainBenchError(message) from None
+        return created
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -105,6 +106,15 @@ class RunFolder:
             yield
         finally:
             lock.release()
+
+    def remove_if_empty(self, created: list[Path]) -> None:
+        """Remove the folders :meth:`prepare` created, if they hold nothing but the lock file."""
+        if not created:
+            return
+        self.lock_path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty: something was written, keep it
+            for folder in created:
+                folder.rmdir()
 
     def remove_orphans(self) -> list[Path]:
         """Delete the temporary files a killed checkpoint write left behind; the removed ones."""

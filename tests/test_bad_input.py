@@ -1,0 +1,273 @@
+"""Bad input, as a new user types it, across every command: one line starting with ``error:``,
+exit status 2, no traceback, and nothing in the workspace changed or left half-written (no run
+folder, checkpoint, leaderboard row or output file)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from derainbench.cli import app
+from derainbench.training.checkpoint import load_checkpoint, save_checkpoint
+from tests.conftest import TINY_OVERRIDES
+
+TINY = [item for override in TINY_OVERRIDES for item in ("--set", override)]
+MODELS = [item for o in TINY_OVERRIDES if not o.startswith("data.") for item in ("--set", o)]
+FOLDER = ["--crop", "32", "--batch-size", "2", "--steps", "2", "--device", "cpu", *MODELS]
+TOY = ["--train-data", "toyrain-sk:train", "--test-data", "toyrain-sk:test", "--crop", "32",
+       "--batch-size", "2", "--steps", "2", "--device", "cpu", *TINY]  # fmt: skip
+
+
+def _png(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (40, 40)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, colour).save(path)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """A trained, evaluated run and the files bad commands are pointed at."""
+    root = tmp_path_factory.mktemp("workspace")
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", *TOY, "--run-dir", str(root / "run"),
+                                 "--leaderboard", str(root / "board.csv")])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    for index, colour in enumerate(((10, 20, 30), (200, 100, 50))):
+        _png(root / "data" / "rainy" / f"{index}.png", colour)
+        _png(root / "data" / "clean" / f"{index}.png", tuple(c // 2 for c in colour))
+    for index in range(2):
+        _png(root / "bad-data" / "rainy" / f"{index}.png", (1, 2, 3))
+        _png(root / "bad-data" / "clean" / f"{index}.png", (4, 5, 6))
+    truncated = root / "bad-data" / "clean" / "1.png"
+    truncated.write_bytes(truncated.read_bytes()[:60])
+    (root / "afile.txt").write_text("not a folder\n")
+    (root / "empty.csv").write_text("")
+    (root / "corrupt.csv").write_bytes(bytes(range(256)) * 4)
+    (root / "foreign.csv").write_text("name,value\na,1\n")
+    (root / "bad.toml").write_text("[generator\nname = 1\n")
+    (root / "junk.pth").write_bytes(b"\x80\x02not a pickle at all")
+    (root / "board-dir").mkdir()
+    (root / "empty-run").mkdir()
+    # A checkpoint whose configuration no longer fits its weights (an edited copy).
+    state = load_checkpoint(root / "run")
+    state["config"]["generator"]["ngf"] = 8
+    (root / "misfit" / "checkpoints").mkdir(parents=True)
+    save_checkpoint(state, root / "misfit" / "checkpoints" / "last.pt")
+    score = runner.invoke(app, ["score", str(root / "data" / "rainy"), str(root / "data" / "clean"),
+                                "--csv", str(root / "score.csv")])  # fmt: skip
+    assert score.exit_code == 0, score.stderr
+    return root
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    """Every folder and file under ``root`` (lock files aside) and a hash of each file's bytes."""
+    return {
+        str(path.relative_to(root)): (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder"
+        )
+        for path in sorted(root.rglob("*"))
+        if not path.name.endswith(".lock")
+    }
+
+
+W = "{w}"  # stands for the workspace folder in the cases below
+RUN = f"{W}/run"
+CASES: list[tuple[str, list[str], str]] = [
+    ("unknown kind", ["list", "gizmos"], "unknown kind 'gizmos'"),
+    ("unknown component", ["info", "unte"], "unknown component 'unte'"),
+    ("option of wrong type in info", ["info", "unet", "-o", "ngf=abc"], "ngf must be an integer"),
+    ("unknown recipe", ["train", "-r", "pix2px", *TOY], "unknown recipe 'pix2px'"),
+    ("unknown generator", ["train", "-g", "unte", *TOY], "did you mean 'unet'"),
+    ("unknown discriminator", ["check", "-d", "patchgna"], "did you mean 'patchgan'"),
+    ("unknown objective", ["check", "--objective", "wgn"], "unknown objective 'wgn'"),
+    ("text for a width", ["train", *TOY, "--set", "generator.ngf=abc"], "ngf must be an integer"),
+    ("zero width", ["train", *TOY, "--set", "generator.ngf=0"], "ngf must be at least 1"),
+    (
+        "zero checkpoint interval",
+        ["train", *TOY, "--set", "run.checkpoint_every=0"],
+        "run.checkpoint_every must be a positive integer",
+    ),
+    (
+        "text for an interval",
+        ["train", *TOY, "--set", "run.log_every=ten"],
+        "run.log_every must be an integer",
+    ),
+    ("one beta", ["train", *TOY, "--set", "optimizer.betas=[0.5]"], "optimizer.betas must be two"),
+    ("negative workers", ["train", *TOY, "--workers", "-1"], "run.workers must not be negative"),
+    (
+        "misspelt section",
+        ["train", *TOY, "--set", "optimiser.generator_lr=1e-3"],
+        "did you mean 'optimizer'",
+    ),
+    ("misspelt key", ["train", *TOY, "--set", "train.stepz=5"], "did you mean 'steps'"),
+    ("unknown section", ["train", *TOY, "--set", "foo.bar=1"], "unknown configuration key 'foo'"),
+    (
+        "text for a flag",
+        ["train", *TOY, "--set", "objective.saturating=maybe"],
+        "saturating must be true or false",
+    ),
+    (
+        "flag for a count",
+        ["train", *TOY, "--set", "train.steps=true"],
+        "train.steps must be an integer",
+    ),
+    ("zero steps", ["train", *TOY, "--steps", "0"], "train.steps must be a positive integer"),
+    ("unknown precision", ["train", *TOY, "--set", "run.precision=fp8"], "run.precision must be"),
+    ("crop the U-Net cannot take", ["train", *TOY, "--crop", "40"], "multiples of 32"),
+    ("missing data folder", ["train", *FOLDER, "--train-data", f"{W}/nowhere"], "does not exist"),
+    (
+        "truncated image",
+        ["train", *FOLDER, "--train-data", f"{W}/bad-data", "--run-dir", f"{W}/new-run"],
+        "cannot read image",
+    ),
+    ("run folder is a file", ["train", *TOY, "--run-dir", f"{W}/afile.txt"], "is a file"),
+    ("run folder in use", ["train", *TOY, "--run-dir", RUN], "already holds a run"),
+    ("resume without a folder", ["train", "--resume"], "--resume needs --run-dir"),
+    (
+        "resume an empty folder",
+        ["train", "--resume", "--run-dir", f"{W}/empty-run"],
+        "holds no run to resume",
+    ),
+    (
+        "resume with another seed",
+        ["train", *TOY, "--resume", "--run-dir", RUN, "--seed", "9"],
+        "train.seed would change it",
+    ),
+    (
+        "resume shorter",
+        ["train", "--resume", "--run-dir", RUN, "--steps", "1"],
+        "cannot shorten it",
+    ),
+    ("recipe not TOML", ["train", "-r", f"{W}/bad.toml", *TOY], "is not valid TOML"),
+    ("recipe file missing", ["check", "-r", f"{W}/missing.toml"], "recipe file not found"),
+    ("misspelt loss term", ["check", "--drop-term", "l11"], "--drop-term l11"),
+    (
+        "loss needs attention maps",
+        ["check", "-r", "attentive-gan", "-g", "unet"],
+        "needs attention maps, which generator 'unet' does not produce",
+    ),
+    (
+        "wgan without penalty",
+        ["check", "-d", "critic", "--objective", "wgan"],
+        "needs a Lipschitz constraint",
+    ),
+    ("no CUDA here", ["train", *TOY, "--device", "cuda"], "no CUDA GPU"),
+    (
+        "unknown protocol",
+        ["eval", RUN, "--protocol", "y-matlb", "--no-leaderboard"],
+        "unknown protocol 'y-matlb'",
+    ),
+    ("checkpoint is a text file", ["eval", f"{W}/afile.txt"], "cannot read checkpoint"),
+    ("checkpoint is junk", ["eval", f"{W}/junk.pth"], "cannot read checkpoint"),
+    ("weights do not fit", ["eval", f"{W}/misfit", "--no-leaderboard"], "do not fit"),
+    ("missing test data", ["eval", RUN, "--test-data", f"{W}/nowhere"], "does not exist"),
+    ("leaderboard is a folder", ["eval", RUN, "--leaderboard", f"{W}/board-dir"], "is a folder"),
+    (
+        "unknown extra score",
+        ["eval", RUN, "--extra", "fsimm", "--no-leaderboard"],
+        "unknown extra score 'fsimm'",
+    ),
+    (
+        "derain into a file",
+        ["derain", RUN, f"{W}/data/rainy", "--out", f"{W}/afile.txt"],
+        "is a file",
+    ),
+    (
+        "derain a missing file",
+        ["derain", RUN, f"{W}/nothing.png", "--out", f"{W}/out"],
+        "no such file or folder",
+    ),
+    (
+        "attention from a U-Net",
+        ["derain", RUN, f"{W}/data/rainy", "--attention", "--out", f"{W}/out"],
+        "produces no attention maps",
+    ),
+    ("empty leaderboard", ["leaderboard", "--path", f"{W}/empty.csv"], "is empty"),
+    ("binary leaderboard", ["leaderboard", "--path", f"{W}/corrupt.csv"], "not a text CSV"),
+    ("foreign CSV", ["leaderboard", "--path", f"{W}/foreign.csv"], "not a derainbench leaderboard"),
+    ("missing leaderboard", ["leaderboard", "--path", f"{W}/none.csv"], "no leaderboard at"),
+    (
+        "unknown view",
+        ["leaderboard", "--path", f"{W}/board.csv", "--view", "nope"],
+        "unknown view 'nope'",
+    ),
+    (
+        "unknown format",
+        ["leaderboard", "--path", f"{W}/board.csv", "--format", "xml"],
+        "unknown format 'xml'",
+    ),
+    (
+        "unknown sort score",
+        ["leaderboard", "--path", f"{W}/board.csv", "--sort", "psnrr"],
+        "unknown score 'psnrr'",
+    ),
+    (
+        "unknown where column",
+        ["leaderboard", "--path", f"{W}/board.csv", "--where", "a=b"],
+        "--where 'a=b'",
+    ),
+    (
+        "compare with a score CSV",
+        ["compare", RUN, f"{W}/score.csv"],
+        "evaluated on different",
+    ),
+    ("compare an unknown score", ["compare", RUN, RUN, "--metric", "lpipss"], "no 'lpipss' column"),
+    (
+        "score under no protocol",
+        ["score", f"{W}/data/rainy", f"{W}/data/clean", "--protocol", "nope"],
+        "unknown protocol 'nope'",
+    ),
+    ("score a missing folder", ["score", f"{W}/data/rainy", f"{W}/nowhere"], "not a folder"),
+    (
+        "unknown importer",
+        ["import-weights", f"{W}/junk.pth", f"{W}/imp", "--from", "nosuch"],
+        "nosuch",
+    ),
+    (
+        "junk original weights",
+        ["import-weights", f"{W}/junk.pth", f"{W}/imp", "--from", "pix2pix"],
+        "junk.pth",
+    ),
+    (
+        "unknown design",
+        ["ablate", "-r", "pix2pix", *TOY, "--design", "nope", "--dry-run"],
+        "unknown design 'nope'",
+    ),
+    ("seeds not numbers", ["ablate", "--seeds", "a,b"], "--seeds must be integers"),
+    ("data check a missing folder", ["data", "check", f"{W}/nowhere"], "does not exist"),
+    ("data synth with nothing to do", ["data", "synth"], "nothing to do"),
+    (
+        "demo of an unknown recipe",
+        ["demo", "--recipe", "nosuch", "--out", f"{W}/demo"],
+        "no demo for recipe",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "args", "fragment"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_and_changes_nothing(
+    what: str, args: list[str], fragment: str, workspace: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(workspace)  # default paths (runs/, results/) land in the workspace
+    before = fingerprint(workspace)
+    result = CliRunner().invoke(app, [a.replace(W, str(workspace)) for a in args])
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert fragment in lines[0], lines[0]
+    assert fingerprint(workspace) == before, "a failed command changed the workspace"
+
+
+def test_there_are_forty_cases_across_every_command() -> None:
+    from derainbench.cli.app import app as typer_app
+
+    commands = {command.name for command in typer_app.registered_commands}
+    exercised = {args[0] for _, args, _ in CASES}
+    assert len(CASES) >= 40
+    assert commands <= exercised | {"check"}, commands - exercised
+    assert torch.__version__  # the workspace trained a real run
