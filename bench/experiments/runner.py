@@ -102,7 +102,7 @@ def evaluate_run(
     assert test_spec is not None  # build_test_set refused a missing one
     label = dataset_label(test_spec.name, test_spec.options)
     identity = row_identity(trained, evaluation, label, protocol, mode, options)
-    per_image_csv = trained.run.per_image_csv(label, protocol, mode)
+    per_image_csv = trained.run.per_image_csv(label, protocol, mode, evaluation.test_set_id)
     trained.run.write_evaluation(per_image_csv, evaluation.per_image, identity)
 
     row = leaderboard_row(

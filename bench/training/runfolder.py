@@ -135,9 +135,11 @@ class RunFolder:
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"
 
-    def per_image_csv(self, test_label: str, protocol: str, mode: str) -> Path:
-        """Where an evaluation's per-image values go."""
-        return self.eval_dir / f"{safe_name(test_label)}__{protocol}__{mode}.csv"
+    def per_image_csv(self, test_label: str, protocol: str, mode: str, content_id: str) -> Path:
+        """Where an evaluation's per-image values go: one file per test set (by content: two
+        sets with one label do not overwrite each other), protocol and generator mode."""
+        name = f"{safe_name(test_label)}__{protocol}__{mode}__{content_id[:8]}.csv"
+        return self.eval_dir / name
 
     def write_evaluation(self, path: Path, frame: Any, identity: dict[str, Any]) -> None:
         """An evaluation's per-image CSV and, beside it, what it measured (``.json``), each
@@ -153,7 +155,12 @@ class RunFolder:
             raise DerainBenchError(
                 f"{self.root} has no evaluations (run `derain-bench eval` first)"
             )
-        found = sorted(self.eval_dir.glob(f"*__{protocol}__{mode}.csv"))
+        found = sorted(
+            {  # this version's names, and those of runs evaluated before content ids
+                *self.eval_dir.glob(f"*__{protocol}__{mode}__*.csv"),
+                *self.eval_dir.glob(f"*__{protocol}__{mode}.csv"),
+            }
+        )
         if test_label is not None:
             found = [p for p in found if p.name.startswith(f"{safe_name(test_label)}__")]
         if len(found) != 1:
