@@ -240,6 +240,13 @@ CASES: list[tuple[str, list[str], str]] = [
     ("seeds not numbers", ["ablate", "--seeds", "a,b"], "--seeds must be integers"),
     ("data check a missing folder", ["data", "check", f"{W}/nowhere"], "does not exist"),
     ("data synth with nothing to do", ["data", "synth"], "nothing to do"),
+    ("data synth into a file", ["data", "synth", "--out", f"{W}/afile.txt"], "is a file"),
+    ("demo into a file", ["demo", "--out", f"{W}/afile.txt"], "is a file"),
+    (
+        "ablation into a file",
+        ["ablate", "-r", "pix2pix", *TOY, "--out", f"{W}/afile.txt"],
+        "is a file",
+    ),
     (
         "demo of an unknown recipe",
         ["demo", "--recipe", "nosuch", "--out", f"{W}/demo"],
@@ -271,3 +278,76 @@ def test_there_are_forty_cases_across_every_command() -> None:
     assert len(CASES) >= 40
     assert commands <= exercised | {"check"}, commands - exercised
     assert torch.__version__  # the workspace trained a real run
+
+
+PLUGIN = """
+import torch
+from torch import nn
+
+from derainbench.contracts import Generator
+from derainbench.registries import GENERATORS
+
+
+class BareNet(Generator):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1)
+
+    def forward(self, rainy):
+        return self.conv(rainy)  # a bare tensor instead of a Restoration
+
+
+@GENERATORS.register("bare-net", test_kwargs={})
+def bare_net() -> Generator:
+    return BareNet()
+"""
+
+
+def test_a_plugin_breaking_the_contract_is_named_by_check(tmp_path, registry_snapshot) -> None:
+    plugin = tmp_path / "bare_net.py"
+    plugin.write_text(PLUGIN)
+    result = CliRunner().invoke(
+        app, ["--plugin", str(plugin), "check", "-g", "bare-net", "-d", "none", "--crop", "32",
+              "--train-data", "toyrain-sk:train", "--batch-size", "2", "--device", "cpu"],
+    )  # fmt: skip
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.stderr
+    assert "returned a Tensor, not a derainbench.contracts.Restoration" in lines[0]
+
+
+def test_file_names_that_are_not_utf8_are_written_as_escapes(workspace, tmp_path) -> None:
+    import os
+
+    folder = tmp_path / "odd"
+    name = os.fsdecode(b"caf\xe9.png")  # Latin-1 bytes on disk: not valid UTF-8
+    _png(folder / "rainy" / name, (90, 80, 70))
+    _png(folder / "clean" / name, (40, 50, 60))
+    board = tmp_path / "board.csv"
+    result = CliRunner().invoke(
+        app, ["eval", str(workspace / "run"), "--test-data", str(folder), "--leaderboard",
+              str(board), "--no-costs", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (per_image,) = (workspace / "run" / "eval").glob("*_odd__*.csv")
+    text = per_image.read_text(encoding="utf-8")  # valid UTF-8, whole
+    assert "caf\\udce9.png" in text
+    assert board.read_text(encoding="utf-8").count("\n") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["train", "--stepz", "3"], "No such option: --stepz"),
+        (["train", "--steps", "abc"], "Invalid value for '--steps'"),
+        (["eval"], "Missing argument 'checkpoint'"),
+    ],
+)
+def test_usage_errors_are_one_line_too(args: list[str], fragment: str, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "derainbench.cli", *args]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and fragment in lines[0]

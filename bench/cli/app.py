@@ -132,9 +132,27 @@ def main_options(
 
 
 def main() -> None:
-    """Entry point of the ``derain-bench`` script."""
+    """Entry point of the ``derain-bench`` script: usage errors (an unknown option, a missing
+    argument, a value of the wrong type) are one line too, like every other error."""
+    command = typer.main.get_command(app)
     try:
-        app()
+        status = command.main(prog_name="derain-bench", standalone_mode=False)
+    except typer.Abort:
+        err_console.print("[bold red]interrupted[/]", highlight=False)
+        raise SystemExit(130) from None
     except DerainBenchError as error:  # raised outside a command, e.g. in an option callback
-        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+        )
         raise SystemExit(2) from None
+    except typer.TyperException as error:  # Typer's (Click's) usage errors
+        if type(error).__name__ == "NoArgsIsHelpError":
+            app()  # the help, as Typer prints it
+            return
+        ctx = getattr(error, "ctx", None)
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        text = error.format_message() if hasattr(error, "format_message") else str(error)
+        message = escape(" ".join(text.split()))
+        err_console.print(f"[bold red]error:[/] {message}{where}", highlight=False, soft_wrap=True)
+        raise SystemExit(getattr(error, "exit_code", 2)) from None
+    raise SystemExit(status if isinstance(status, int) else 0)

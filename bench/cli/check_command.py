@@ -5,13 +5,16 @@ from __future__ import annotations
 from derainbench.cli.app import command
 from derainbench.cli.options import (
     AsJson,
+    BatchSize,
     Crop,
+    Device,
     DiscriminatorName,
     DropTerms,
     GeneratorName,
     ObjectiveName,
     Overrides,
     RecipeName,
+    Steps,
     TestData,
     TrainData,
 )
@@ -27,6 +30,9 @@ def check_command(
     train_data: TrainData = None,
     test_data: TestData = None,
     crop: Crop = None,
+    batch_size: BatchSize = None,
+    steps: Steps = None,
+    device: Device = "auto",
     overrides: Overrides = None,
     drop_terms: DropTerms = None,
     as_json: AsJson = False,
@@ -41,7 +47,8 @@ def check_command(
 
     config = db.compose(
         recipe or "pix2pix", generator=generator, discriminator=discriminator, objective=objective,
-        train_data=train_data, test_data=test_data, crop=crop, overrides=overrides or [],
+        train_data=train_data, test_data=test_data, crop=crop, batch_size=batch_size,
+        steps=steps, device=device, overrides=overrides or [],
         drop_terms=drop_terms or [],
     )  # fmt: skip
     print_check_report(db.check(config), as_json)

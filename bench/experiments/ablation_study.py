@@ -17,6 +17,7 @@ from rich.console import Console
 
 from derainbench.config import ExperimentConfig, Recipe, load_recipe
 from derainbench.config.recipe import FULL
+from derainbench.datasets.output import output_folder
 from derainbench.errors import DerainBenchError
 from derainbench.evaluation.evaluate import EvaluationOptions
 from derainbench.experiments.ablation import PlannedVariant, design_variants, plan
@@ -107,7 +108,7 @@ def run_ablation(
     console = console or Console(stderr=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     ablation_id = f"{ablation.base.recipe.name}-{stamp}-{secrets.token_hex(2)}"
-    root = Path(out) / ablation_id
+    root = output_folder(Path(out) / ablation_id)
     rows: list[dict[str, Any]] = []
     board = (Path(leaderboard) if leaderboard is not None else default_path()) if record else None
     for item in ablation.variants:

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from derainbench.config import ExperimentConfig, Recipe, load_recipe
 from derainbench.datasets.build import build_dataset, dataset_label
+from derainbench.datasets.output import output_folder
 from derainbench.datasets.synthdrop.dataset import SYNTHDROP_NAME
 from derainbench.datasets.synthdrop.presets import RENDERER_VERSION
 from derainbench.datasets.synthdrop.writer import write_synthdrop
@@ -146,9 +147,9 @@ def run_demo(
     """Render the data, train and evaluate every demo recipe × seed (resuming or reusing earlier
     work; a finished run's row is not appended twice), score the rainy input, draw the plot."""
     console = console or Console(stderr=True)
-    out = Path(out)
-    board = Path(leaderboard) if leaderboard is not None else default_path()
     chosen = demo_recipes(recipes)
+    out = output_folder(out)
+    board = Path(leaderboard) if leaderboard is not None else default_path()
     console.rule(f"data: {SYNTHDROP_NAME} v{RENDERER_VERSION}, raindrops rendered on real photos")
     train_dir, test_dir = render_demo_data(out, n_train, n_test, size, preset)
     console.print(

@@ -48,6 +48,9 @@ def derain_images(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DataError(f"--out {out} is a file; name a folder for the restored images")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise DataError(f"--out {out}: {blocking} is a file, not a folder")
     trained = read_run(run)
     generator = load_run_generator(trained, device)
     if attention and ATTENTION not in generator.provides:

@@ -20,6 +20,7 @@ from PIL import Image
 from torch import Tensor
 
 from derainbench.datasets.image_io import save_png
+from derainbench.datasets.output import output_folder
 from derainbench.datasets.synthdrop.dataset import (
     SPLITS,
     SYNTHDROP_NAME,
@@ -84,6 +85,7 @@ def write_synthdrop(
     size = parse_size(size)
     if n < 1:
         raise DataError(f"--n must be at least 1 (writing {out})")
+    output_folder(out)
     info = synth_info(n, size, preset, seed, split, streaks)
     if _is_complete(out, info):
         return False
