@@ -144,10 +144,14 @@ class RunFolder:
     def write_evaluation(self, path: Path, frame: Any, identity: dict[str, Any]) -> None:
         """An evaluation's per-image CSV and, beside it, what it measured (``.json``), each
         written whole or not at all."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, frame.to_csv(index=False).encode("utf-8"))
         text = json.dumps(identity, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
-        _write_atomic(path.with_suffix(".json"), text.encode("utf-8"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, frame.to_csv(index=False).encode("utf-8"))
+            _write_atomic(path.with_suffix(".json"), text.encode("utf-8"))
+        except OSError as error:
+            message = f"cannot write the evaluation into {path.parent}: {error.strerror}"
+            raise DerainBenchError(message) from None
 
     def find_per_image_csv(self, test_label: str | None, protocol: str, mode: str) -> Path:
         """The one per-image CSV for (protocol, mode), on ``test_label`` if given."""
