@@ -10,13 +10,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import derainbench
+from derainbench.benchmarks.originals.deraindrop import OriginalDiscriminator, OriginalGenerator
 from derainbench.cli import app
 from derainbench.contracts import ATTENTION, D_ATTENTION, PYRAMID, count_parameters
 from derainbench.datasets.image_io import load_rgb, save_png
 from derainbench.errors import DerainBenchError
 from derainbench.models.discriminators.attentive import convert_original_discriminator
 from derainbench.models.original_weights import importer
-from tests.reference.original_deraindrop import OriginalDiscriminator, OriginalGenerator
 from tests.test_deraindrop_protocol import authors_scores
 
 

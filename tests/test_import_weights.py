@@ -11,17 +11,17 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
+from derainbench.benchmarks.originals.deblurgan import (
+    OriginalResnetGenerator,
+    with_pytorch03_instance_norm_statistics,
+)
+from derainbench.benchmarks.originals.pix2pix import OriginalUnet
 from derainbench.cli import app
 from derainbench.datasets.image_io import load_rgb
 from derainbench.imaging import to_uint8
 from derainbench.models import original_weights
 from derainbench.models.original_weights import ImportedGenerator, register_importer
 from derainbench.training.checkpoint import load_checkpoint
-from tests.reference.original_deblurgan import (
-    OriginalResnetGenerator,
-    with_pytorch03_instance_norm_statistics,
-)
-from tests.reference.original_pix2pix import OriginalUnet
 
 
 def cli(*args: str) -> tuple[int, str, str]:

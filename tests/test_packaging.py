@@ -11,6 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 SUBPACKAGES = [
     "derainbench",
     "derainbench/benchmarks",
+    "derainbench/benchmarks/originals",
     "derainbench/cli",
     "derainbench/config",
     "derainbench/evaluation",

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 import derainbench
+from derainbench.benchmarks.originals.pix2pix import OriginalPatchGAN, OriginalUnet
 from derainbench.contracts import count_parameters
 from derainbench.errors import DerainBenchError
 from derainbench.models.discriminators.patchgan import convert_original_patchgan
 from derainbench.models.generators.unet import convert_original_unet
-from tests.reference.original_pix2pix import OriginalPatchGAN, OriginalUnet
 
 
 def _randomise_batchnorm(module: torch.nn.Module, seed: int) -> None:

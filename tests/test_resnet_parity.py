@@ -6,16 +6,16 @@ import pytest
 import torch
 
 import derainbench
+from derainbench.benchmarks.originals.deblurgan import (
+    OriginalCritic,
+    OriginalResnetGenerator,
+    with_pytorch03_instance_norm_statistics,
+)
 from derainbench.contracts import count_parameters
 from derainbench.errors import DerainBenchError
 from derainbench.models.discriminators.patchgan import convert_original_patchgan
 from derainbench.models.generators.resnet import convert_original_resnet
 from derainbench.models.original_weights import importer
-from tests.reference.original_deblurgan import (
-    OriginalCritic,
-    OriginalResnetGenerator,
-    with_pytorch03_instance_norm_statistics,
-)
 
 
 def test_parameter_counts_at_the_paper_configurations() -> None:
@@ -110,7 +110,7 @@ def test_the_paper_configuration_imports_and_matches() -> None:
 
 
 def test_other_weights_are_refused_by_the_deblurgan_importer() -> None:
-    from tests.reference.original_pix2pix import OriginalUnet
+    from derainbench.benchmarks.originals.pix2pix import OriginalUnet
 
     with pytest.raises(DerainBenchError, match="not DeblurGAN ResnetGenerator weights"):
         importer("deblurgan")(OriginalUnet(num_downs=5, ngf=4).state_dict())

@@ -86,9 +86,11 @@ class OriginalGenerator(nn.Module):
 
 class OriginalDiscriminator(nn.Module):
     """Returns (attention map, sigmoid probability). ``published=True`` keeps the duplicated
-    ``conv7`` call of the released code (it crashes); False is the one-line fix."""
+    ``conv7`` call of the released code (it crashes); False is the one-line fix. The released
+    fully connected layer fits 224-px inputs only; ``input_size`` sizes it for another side (the
+    smallest change that lets the original run at that size, for speed comparisons)."""
 
-    def __init__(self, published: bool = False) -> None:
+    def __init__(self, published: bool = False, input_size: int = 224) -> None:
         super().__init__()
         self.published = published
         widths = (3, 8, 16, 64, 128, 128, 128)
@@ -97,7 +99,8 @@ class OriginalDiscriminator(nn.Module):
         self.conv_mask = nn.Sequential(nn.Conv2d(128, 1, 5, 1, 2))
         self.conv7 = _conv_relu(128, 64, 5, 4, 1)
         self.conv8 = _conv_relu(64, 32, 5, 4, 1)
-        self.fc = nn.Sequential(nn.Linear(32 * 14 * 14, 1024), nn.Linear(1024, 1), nn.Sigmoid())
+        side = ((input_size + 2 - 5) // 4 + 1 + 2 - 5) // 4 + 1  # after conv7 and conv8
+        self.fc = nn.Sequential(nn.Linear(32 * side * side, 1024), nn.Linear(1024, 1), nn.Sigmoid())
 
     def forward(self, x):
         for k in range(1, 7):
