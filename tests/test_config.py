@@ -86,7 +86,7 @@ def test_unknown_component_option_is_refused_with_the_valid_ones() -> None:
         ("run.log_every=ten", r'run.log_every must be an integer \(got "ten"\)'),
         ("optimizer.betas=[0.5]", r"optimizer.betas must be two numbers in \[0, 1\)"),
         ("run.checkpoint_every=0", r"run.checkpoint_every must be a positive integer \(got 0\)"),
-        ("run.precision=fp8", "run.precision must be one of fp32, bf16, fp16"),
+        ("run.precision=fp8", "run.precision must be one of auto, fp32, bf16, fp16"),
         ("optimizer.schedule=cosine", "optimizer.schedule must be one of constant"),
     ],
 )  # fmt: skip

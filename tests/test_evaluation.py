@@ -139,7 +139,11 @@ def test_lpips_extras_and_costs_join_the_row(trained_run, tmp_path, monkeypatch)
     assert "gmsd" in evaluation.per_image and row["gmsd"] == pytest.approx(evaluation.means["gmsd"])
     assert row["g_macs"] > 0 and row["latency_ms"] > 0 and row["cost_size"] == "40x40"
     saved = read_leaderboard(board).iloc[0]
-    assert saved["ablation"] == "abl-1/full" and saved["precision"] == "fp32"
+    from derainbench.training.precision import resolve_precision
+
+    # The precision the run used: "auto" resolved on this CPU (bf16 with AVX512-BF16 or AMX).
+    assert saved["ablation"] == "abl-1/full"
+    assert saved["precision"] == resolve_precision("auto", torch.device("cpu"))
 
 
 def test_required_lpips_fails_in_one_line(trained_run, tmp_path, monkeypatch) -> None:

@@ -124,7 +124,7 @@ def test_combination_trains_one_step_or_is_refused(
         batch["clean"],
         step=1,
         mask=batch.get("mask"),
-    )
+    ).as_floats()
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values()), losses
     # The input-side parameters (registered first) learnt: the gradient crossed the whole
     # network. Not every tensor must change: at 32 px some taps see only padding, WGAN and hinge

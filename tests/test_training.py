@@ -98,7 +98,7 @@ def test_discriminator_is_frozen_during_the_generator_step() -> None:
     rainy, clean = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     settings = StepSettings(discriminator_weight=0.5)
     precision = Precision("fp32", torch.device("cpu"))
-    losses = train_step(parts, optimizers, settings, precision, rainy, clean, step=1)
+    losses = train_step(parts, optimizers, settings, precision, rainy, clean, step=1).as_floats()
     # D step: real and detached fake, D trainable; G step: D frozen, gradients flow to the image.
     assert seen == [(True, False), (True, False), (False, True)]
     assert set(losses) == {"d_adv", "d", "g_adv", "g_l1", "g"}

@@ -25,7 +25,7 @@ from derainbench.errors import ConfigError
 
 NO_DISCRIMINATOR = "none"
 SCHEDULES = ("constant", "constant-then-linear")
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 GENERATOR_MODES = ("eval", "train")
 
 # Sections and keys that do not change what is learnt: left out of the configuration hash.
@@ -284,7 +284,14 @@ class RunSettings:
     """Where and how the run executes; none of it changes what is learnt (not hashed)."""
 
     device: str = "auto"
-    precision: str = "fp32"
+    #: Forward precision: "auto" is bf16 where the device computes it natively, else fp32.
+    precision: str = "auto"
+    #: Networks and inputs in channels-last memory layout: "auto" uses it on CUDA GPUs, where
+    #: convolutions are faster so, and not on CPUs, where it measured slower for two of the
+    #: three recipes (results/profile.csv).
+    channels_last: bool | str = "auto"
+    #: torch.compile the generator and discriminator (slow to start, faster per step).
+    compile: bool = False
     #: Data-loader workers, or "auto" (none on a CPU, up to 8 on a GPU).
     workers: int | str = "auto"
     log_every: int = 10
@@ -295,6 +302,10 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         _choice("run.precision", self.precision, PRECISIONS)
+        if isinstance(self.channels_last, str) and self.channels_last != "auto":
+            raise ConfigError(
+                f"run.channels_last must be true, false or 'auto' (got {self.channels_last!r})"
+            )
         for key in ("log_every", "sample_every", "checkpoint_every"):
             _positive(f"run.{key}", getattr(self, key))
         if isinstance(self.workers, str) and self.workers != "auto":

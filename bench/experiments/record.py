@@ -71,6 +71,7 @@ def leaderboard_row(
     """One row: the run's identity and components, the data, the protocol and mode, every score
     mean, the costs, and provenance (precision, device, versions, git commit)."""
     config = trained.config
+    fast = trained.state.get("acceleration", {})
     train_spec = config.data.train
     # PSNR and SSIM first (the columns every row has), then LPIPS and the extra scores.
     lead = [s.name for s in score_columns(evaluation.means) if s.source == "protocol"]
@@ -101,7 +102,10 @@ def leaderboard_row(
         "eval_seconds": round(evaluation.seconds, 2),
         **{name: round(evaluation.means[name], DIGITS) for name in rest},
         **cells,
-        "precision": config.run.precision,
+        # What the run used on its device (older checkpoints: what was configured).
+        "precision": fast.get("precision", config.run.precision),
+        "channels_last": fast.get("channels_last", ""),
+        "compile": fast.get("compile", False),
         "device": device_name(device),
         "versions": versions(),
         "git_commit": git_commit(),

@@ -12,10 +12,11 @@ from derainbench.config import ExperimentConfig
 from derainbench.datasets.base import PairedDataset
 from derainbench.devices import resolve_device
 from derainbench.errors import DerainBenchError
+from derainbench.training.acceleration import acceleration, make_optimizers, place
 from derainbench.training.components import Components
-from derainbench.training.loop import make_optimizers, step_settings
+from derainbench.training.loop import step_settings
 from derainbench.training.precision import Precision
-from derainbench.training.step import train_step
+from derainbench.training.step import first_non_finite, train_step
 
 #: Pairs in the dry step's batch (two, so that batch statistics exist), at most the run's batch.
 DRY_BATCH = 2
@@ -32,23 +33,23 @@ def dry_step(config: ExperimentConfig, parts: Components, train_set: PairedDatas
         for key, value in samples[0].items()
         if isinstance(value, torch.Tensor)
     }
-    parts.generator.to(device).train()
-    if parts.discriminator is not None:
-        parts.discriminator.to(device).train()
-    for term in parts.terms:
-        term.module.to(device)
+    fast = acceleration(config, device)
+    place(parts, device, fast)
     settings = dataclasses.replace(step_settings(config), d_steps=1)
     try:
-        train_step(
+        losses = train_step(
             parts,
-            make_optimizers(parts, config),
+            make_optimizers(parts, config, fast),
             settings,
-            Precision(config.run.precision, device),
-            batch["rainy"],
-            batch["clean"],
+            Precision(fast.precision, device),
+            batch["rainy"].contiguous(memory_format=fast.memory_format),
+            batch["clean"].contiguous(memory_format=fast.memory_format),
             1,
             batch.get("mask"),
         )
+        error = first_non_finite([(1, losses)])
+        if error is not None:
+            raise error
     except DerainBenchError:
         raise
     except (RuntimeError, ValueError, IndexError) as error:

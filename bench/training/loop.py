@@ -23,9 +23,14 @@ from derainbench.datasets.decoded_cache import check_decodable
 from derainbench.devices import resolve_device
 from derainbench.errors import ConfigError, DataError, DerainBenchError
 from derainbench.seeding import seed_everything
+from derainbench.training.acceleration import (
+    Acceleration,
+    acceleration,
+    make_optimizers,
+    place,
+)
 from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
-    Components,
     build_components,
     build_test_set,
     build_training_set,
@@ -35,7 +40,7 @@ from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
 from derainbench.training.samples import center_crop_batch, save_sample_grid
 from derainbench.training.schedule import lr_multiplier
-from derainbench.training.step import Optimizers, StepSettings, train_step
+from derainbench.training.step import StepLosses, StepSettings, first_non_finite, train_step
 from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
 
 PREVIEW_IMAGES = 4
@@ -72,17 +77,10 @@ def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
     return rainy, clean
 
 
-def make_optimizers(parts: Components, config: ExperimentConfig) -> Optimizers:
-    """Adam for each network, as the configuration's optimizer section says."""
-    settings = config.optimizer
-    betas = (settings.betas[0], settings.betas[1])
-    g = torch.optim.Adam(parts.generator.parameters(), lr=settings.generator_lr, betas=betas)
-    d = None
-    if parts.discriminator is not None:
-        d = torch.optim.Adam(
-            parts.discriminator.parameters(), lr=settings.discriminator_lr, betas=betas
-        )
-    return Optimizers(g, d)
+def _to(tensor: torch.Tensor, device: torch.device, fast: Acceleration) -> torch.Tensor:
+    """A batch tensor on the device in the networks' memory layout (4-D ones)."""
+    layout = fast.memory_format if tensor.ndim == 4 else torch.preserve_format
+    return tensor.to(device, non_blocking=True, memory_format=layout)
 
 
 def _check_files(console: Console, *datasets: PairedDataset) -> None:
@@ -214,12 +212,9 @@ def _train(
     preview_set = build_test_set(config) if config.data.test is not None else train_set
     parts = build_components(config, train_set.provides)
     _check_files(console, train_set, preview_set)
-    parts.generator.to(torch_device).train()
-    if parts.discriminator is not None:
-        parts.discriminator.to(torch_device).train()
-    for term in parts.terms:  # terms may hold networks (VGG features) that must share the device
-        term.module.to(torch_device)
-    optimizers = make_optimizers(parts, config)
+    fast = acceleration(config, torch_device)
+    place(parts, torch_device, fast)
+    optimizers = make_optimizers(parts, config, fast)
     multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
     schedulers = [
         torch.optim.lr_scheduler.LambdaLR(o, multiplier)
@@ -227,7 +222,7 @@ def _train(
         if o is not None
     ]
     settings = step_settings(config)
-    precision = Precision(config.run.precision, torch_device)
+    precision = Precision(fast.precision, torch_device)
 
     start_step, train_seconds = 0, 0.0
     if state is not None:
@@ -283,6 +278,7 @@ def _train(
                     "generator": count_parameters(parts.generator),
                     "discriminator": count_parameters(parts.discriminator),
                 },
+                "acceleration": dataclasses.asdict(fast),
             },
             run.checkpoint_path,
         )
@@ -311,6 +307,17 @@ def _train(
         transient=False,
     )
     every = config.run
+    pending: list[tuple[int, StepLosses]] = []  # losses not yet checked for NaN (on the device)
+
+    def verified() -> None:
+        """Raise if a loss since the last check became NaN or infinite (before anything of
+        those steps is saved: the last checkpoint on disk stays the last good state)."""
+        error = first_non_finite(pending)
+        pending.clear()
+        if error is not None:
+            raise error
+
+    shown = ""
     with stop_on_signals() as stop:
         try:
             with progress:
@@ -319,31 +326,37 @@ def _train(
                 )
                 tick = time.perf_counter()
                 for batch in loader:
-                    rainy = batch["rainy"].to(torch_device, non_blocking=True)
-                    clean = batch["clean"].to(torch_device, non_blocking=True)
-                    mask = batch["mask"].to(torch_device) if "mask" in batch else None
+                    rainy = _to(batch["rainy"], torch_device, fast)
+                    clean = _to(batch["clean"], torch_device, fast)
+                    mask = _to(batch["mask"], torch_device, fast) if "mask" in batch else None
                     lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
                     losses = train_step(
                         parts, optimizers, settings, precision, rainy, clean, step + 1, mask
                     )
+                    pending.append((step + 1, losses))
                     for scheduler in schedulers:
                         scheduler.step()
                     step += 1
                     now = time.perf_counter()
                     train_seconds += now - tick
                     tick = now
-                    shown = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+                    last = step == total_steps
+                    saving = step % every.checkpoint_every == 0 or last or stop.requested
+                    if step % every.log_every == 0 or last or saving:
+                        verified()  # the one wait for the device, every log_every steps
+                        values = losses.as_floats()
+                        shown = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
+                        if step % every.log_every == 0 or last:
+                            log.append({"step": step, "lr": lr, **values, "seconds": train_seconds})
                     progress.update(task, completed=step, losses=shown)
                     if not console.is_terminal and step % max(1, total_steps // 20) == 0:
                         # No live bar in a log file: a plain line every 5 % instead.
                         console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
-                    if step % every.log_every == 0 or step == total_steps:
-                        log.append({"step": step, "lr": lr, **losses, "seconds": train_seconds})
-                    if step % every.sample_every == 0 or step == total_steps:
+                    if step % every.sample_every == 0 or last:
                         save_sample_grid(
                             parts.generator, preview_rainy, preview_clean, run.sample_path(step)
                         )
-                    if step % every.checkpoint_every == 0 or step == total_steps or stop.requested:
+                    if saving:
                         checkpoint(step)
                     if stop.requested:
                         raise _stopped(stop.signal_number, step, total_steps, run)
@@ -356,6 +369,7 @@ def _train(
                 f"is kept, continue with: derain-bench train --run-dir {run.root} --resume"
             ) from None
         except KeyboardInterrupt:  # raised outside a signal handler: the step had not begun
+            verified()
             checkpoint(step)
             raise TrainingInterruptedError(
                 f"interrupted at step {step} of {total_steps}; checkpoint saved, "

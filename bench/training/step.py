@@ -10,9 +10,8 @@ models is carried by their metadata (``conditional``, ``provides``) and the reci
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
@@ -115,10 +114,42 @@ def batchnorm_statistics_frozen(module: nn.Module) -> Iterator[None]:
                 setattr(m, name, tensor)
 
 
-def _checked(name: str, value: Tensor, step: int) -> Tensor:
-    if not math.isfinite(value.item()):
-        raise NonFiniteLossError(f"loss '{name}' became {value.item()} at step {step}")
-    return value
+@dataclass
+class StepLosses:
+    """A step's losses, kept on the device: reading them forces the host to wait for the
+    device, so the loop reads them only at log, checkpoint and stop time."""
+
+    #: What log.csv shows: the last critic update's discriminator losses, the generator's.
+    logged: dict[str, Tensor] = field(default_factory=dict)
+    #: Every loss the step computed (every critic update's), named, for the NaN guard.
+    checked: list[tuple[str, Tensor]] = field(default_factory=list)
+
+    def add(self, key: str, name: str, value: Tensor) -> Tensor:
+        self.logged[key] = value.detach()
+        self.checked.append((name, self.logged[key]))
+        return value
+
+    def as_floats(self) -> dict[str, float]:
+        """The logged losses as numbers (one wait for the device)."""
+        if not self.logged:
+            return {}
+        values = torch.stack([v.float() for v in self.logged.values()]).tolist()
+        return dict(zip(self.logged, values, strict=True))
+
+
+def first_non_finite(steps: list[tuple[int, StepLosses]]) -> NonFiniteLossError | None:
+    """The first loss that became NaN or infinite over several steps, as the error to raise;
+    None when all are finite. One wait for the device for all of them."""
+    named = [(step, name, value) for step, losses in steps for name, value in losses.checked]
+    if not named:
+        return None
+    values = torch.stack([value.float() for _, _, value in named])
+    finite = torch.isfinite(values)
+    if bool(finite.all()):
+        return None
+    index = int((~finite).nonzero()[0])
+    step, name, _ = named[index]
+    return NonFiniteLossError(f"loss '{name}' became {values[index].item()} at step {step}")
 
 
 def _detached(restoration: Restoration) -> Restoration:
@@ -138,37 +169,36 @@ def discriminator_update(
     clean: Tensor,
     restoration: Restoration,
     mask: Tensor | None,
-    step: int,
-) -> dict[str, float]:
+    losses: StepLosses,
+) -> None:
     """One discriminator update: objective, discriminator-side terms, penalties (float32)."""
     discriminator = parts.discriminator
     assert discriminator is not None
     restoration = _detached(restoration)
     real_input = discriminator_input(discriminator, rainy, clean)
     fake_input = discriminator_input(discriminator, rainy, restoration.image)
-    losses: dict[str, float] = {}
     with precision.autocast():
         real = judged(discriminator, real_input)
         fake = judged(discriminator, fake_input)
-    # Losses in float32 whatever the forward precision.
+        # Terms run under the same autocast (a feature network in the reduced precision); every
+        # loss value is taken in float32.
+        inputs = TermInputs(rainy, clean, restoration, mask, judgement=fake, real_judgement=real)
+        terms = [
+            (term, term.weight * term.module(inputs).float())
+            for term in parts.terms
+            if term.module.player == DISCRIMINATOR
+        ]
     adversarial = settings.discriminator_weight * parts.objective.discriminator_loss(
         real.logits.float(), fake.logits.float()
     )
-    total = _checked("discriminator", adversarial, step)
-    losses["d_adv"] = adversarial.item()
-    inputs = TermInputs(rainy, clean, restoration, mask, judgement=fake, real_judgement=real)
-    for term in parts.terms:
-        if term.module.player == DISCRIMINATOR:
-            value = term.weight * term.module(inputs).float()
-            losses[f"d_{term.name}"] = _checked(term.name, value, step).item()
-            total = total + value
-    for penalty in parts.penalties:
+    total = losses.add("d_adv", "discriminator", adversarial)
+    for term, value in terms:
+        total = total + losses.add(f"d_{term.name}", term.name, value)
+    for penalty in parts.penalties:  # outside autocast: gradient norms need float32
         value = penalty.weight * penalty.module(discriminator, real_input, fake_input).float()
-        losses[f"d_{penalty.name}"] = _checked(penalty.name, value, step).item()
-        total = total + value
+        total = total + losses.add(f"d_{penalty.name}", penalty.name, value)
     precision.update(total, optimizer, precision.discriminator_scaler)
-    losses["d"] = total.item()
-    return losses
+    losses.logged["d"] = total.detach()
 
 
 def train_step(
@@ -180,10 +210,11 @@ def train_step(
     clean: Tensor,
     step: int,
     mask: Tensor | None = None,
-) -> dict[str, float]:
-    """``d_steps`` discriminator updates then one generator update; returns the logged losses."""
+) -> StepLosses:
+    """``d_steps`` discriminator updates then one generator update; the losses, on the device
+    (nothing here waits for the device: see :class:`StepLosses`)."""
     generator, discriminator = parts.generator, parts.discriminator
-    losses: dict[str, float] = {}
+    losses = StepLosses()
     with precision.autocast():
         restoration = restored(generator, rainy)
 
@@ -195,38 +226,35 @@ def train_step(
             if update > 0 and settings.regenerate_fake:
                 with torch.no_grad(), precision.autocast():
                     fake = restored(generator, rainy)
-            losses = discriminator_update(
-                parts,
-                settings,
-                precision,
-                optimizers.discriminator,
-                rainy,
-                clean,
-                fake,
-                mask,
-                step,
-            )  # fmt: skip  (the last critic update's losses are logged)
+            # Each update's losses are checked; the last update's are the ones logged.
+            discriminator_update(
+                parts, settings, precision, optimizers.discriminator, rainy, clean, fake, mask,
+                losses,
+            )  # fmt: skip
 
     # Generator: fool the frozen discriminator, plus its weighted loss terms.
     judgement = None
     loss_g = rainy.new_zeros((), dtype=torch.float32)
-    if discriminator is not None:
-        set_requires_grad(discriminator, False)
-        with batchnorm_statistics_frozen(discriminator), precision.autocast():
-            judgement = judged(
-                discriminator, discriminator_input(discriminator, rainy, restoration.image)
-            )
+    with precision.autocast():
+        if discriminator is not None:
+            set_requires_grad(discriminator, False)
+            with batchnorm_statistics_frozen(discriminator):
+                judgement = judged(
+                    discriminator, discriminator_input(discriminator, rainy, restoration.image)
+                )
+        inputs = TermInputs(rainy, clean, restoration, mask=mask, judgement=judgement)
+        terms = [
+            (term, term.weight * term.module(inputs).float())
+            for term in parts.terms
+            if term.module.player == GENERATOR
+        ]
+    if judgement is not None:
         adversarial = settings.generator_adversarial_weight * parts.objective.generator_loss(
             judgement.logits.float()
         )
-        losses["g_adv"] = _checked("adversarial", adversarial, step).item()
-        loss_g = loss_g + adversarial
-    inputs = TermInputs(rainy, clean, restoration, mask=mask, judgement=judgement)
-    for term in parts.terms:
-        if term.module.player == GENERATOR:
-            value = term.weight * term.module(inputs).float()
-            losses[f"g_{term.name}"] = _checked(term.name, value, step).item()
-            loss_g = loss_g + value
+        loss_g = loss_g + losses.add("g_adv", "adversarial", adversarial)
+    for term, value in terms:
+        loss_g = loss_g + losses.add(f"g_{term.name}", term.name, value)
     precision.update(loss_g, optimizers.generator, precision.generator_scaler)
-    losses["g"] = loss_g.item()
+    losses.logged["g"] = loss_g.detach()
     return losses
