@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from derainbench.benchmarks.profile import profile  # noqa: F401
     from derainbench.contracts import Discriminator, Generator
     from derainbench.experiments.api import *  # noqa: F403
 
@@ -52,14 +53,20 @@ _API_NAMES = (
 )
 
 
+#: Names served from other modules (the benchmarks sit above the experiments layer).
+_ELSEWHERE = {"profile": "derainbench.benchmarks.profile"}
+
+
 def __getattr__(name: str) -> Any:
     if name in _API_NAMES:
         return getattr(importlib.import_module(_API_MODULE), name)
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
     raise AttributeError(f"module 'derainbench' has no attribute '{name}'")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_API_NAMES])
+    return sorted([*globals(), *_API_NAMES, *_ELSEWHERE])
 
 
 def create_generator(name: str, **kwargs: Any) -> Generator:
@@ -101,4 +108,5 @@ __all__ = [
     "list_components",
     "load_plugin",
     *_API_NAMES,
+    *_ELSEWHERE,
 ]

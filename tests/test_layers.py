@@ -7,8 +7,8 @@
     training     compose the parts of a configuration, step, loop, checkpoints, run folders
     reporting    leaderboard store, views, statistics, plots
     experiments  compose → train → evaluate → record; ablations; the demo; the Python API
+    benchmarks   speed and memory measurements (profile, the GPU check), the original networks
     cli          one file per command
-    benchmarks   speed and memory scripts
 
 Evaluation sits below training because training evaluates (sample grids, and validation
 scores) while evaluating a *run* needs its checkpoint, which the experiments layer reads.
@@ -33,11 +33,11 @@ LAYERS = {
     "derainbench.training": 3,
     "derainbench.reporting": 4,
     "derainbench.experiments": 5,
-    "derainbench.cli": 6,
-    "derainbench.benchmarks": 7,
+    "derainbench.benchmarks": 6,
+    "derainbench.cli": 7,
 }
 NAMES = {0: "foundation", 1: "components", 2: "evaluation", 3: "training", 4: "reporting",
-         5: "experiments", 6: "cli", 7: "benchmarks"}  # fmt: skip
+         5: "experiments", 6: "benchmarks", 7: "cli"}  # fmt: skip
 
 
 def layer(module: str) -> int:
