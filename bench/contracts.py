@@ -43,6 +43,13 @@ class Generator(nn.Module):
     multiple_of: int = 1
     #: Auxiliary outputs this instance produces (a subset of {ATTENTION, PYRAMID}).
     provides: frozenset[str] = frozenset()
+    #: Whether :meth:`set_activation_checkpointing` trades compute for memory in this model.
+    supports_activation_checkpointing: bool = False
+
+    def set_activation_checkpointing(self, enabled: bool) -> None:
+        """Recompute activations in the backward pass instead of keeping them (if supported)."""
+        if enabled:
+            raise NotImplementedError(f"{type(self).__name__} has no activation checkpointing")
 
     def forward(self, rainy: Tensor) -> Restoration:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -238,6 +238,16 @@ CASES: list[tuple[str, list[str], str]] = [
         "unknown design 'nope'",
     ),
     ("seeds not numbers", ["ablate", "--seeds", "a,b"], "--seeds must be integers"),
+    (
+        "unknown profile mode",
+        ["profile", "--mode", "fast", "--device", "cpu"],
+        "--mode must be train and/or infer",
+    ),
+    (
+        "profile at a size no U-Net takes",
+        ["profile", "--size", "48", "--device", "cpu"],
+        "multiples of 32",
+    ),
     ("data check a missing folder", ["data", "check", f"{W}/nowhere"], "does not exist"),
     ("data synth with nothing to do", ["data", "synth"], "nothing to do"),
     ("data synth into a file", ["data", "synth", "--out", f"{W}/afile.txt"], "is a file"),

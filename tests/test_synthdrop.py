@@ -147,6 +147,7 @@ def test_streaks_brighten_and_heavy_rain_is_denser() -> None:
     assert (rendering.mask * (rendering.soft_mask == 0)).sum() > 0
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cpu_and_gpu_agree() -> None:
     clean = torch.rand(2, 3, 240, 360, generator=torch.Generator().manual_seed(5))

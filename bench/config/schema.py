@@ -292,6 +292,9 @@ class RunSettings:
     channels_last: bool | str = "auto"
     #: torch.compile the generator and discriminator (slow to start, faster per step).
     compile: bool = False
+    #: Recompute the generator's activations in the backward pass instead of keeping them
+    #: (less memory for about one more forward pass; generators that support it).
+    activation_checkpointing: bool = False
     #: Data-loader workers, or "auto" (none on a CPU, up to 8 on a GPU).
     workers: int | str = "auto"
     log_every: int = 10

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from derainbench.config import ExperimentConfig
+from derainbench.errors import ConfigError
 from derainbench.training.components import Components
 from derainbench.training.precision import resolve_precision
 from derainbench.training.step import Optimizers
@@ -22,6 +23,7 @@ class Acceleration:
     channels_last: bool
     compile: bool
     fused_optimizer: bool
+    activation_checkpointing: bool = False
 
     @property
     def memory_format(self) -> torch.memory_format:
@@ -47,12 +49,20 @@ def acceleration(config: ExperimentConfig, device: torch.device) -> Acceleration
         channels_last=bool(channels_last),
         compile=config.run.compile,
         fused_optimizer=fused_adam_available(device),
+        activation_checkpointing=config.run.activation_checkpointing,
     )
 
 
 def place(parts: Components, device: torch.device, fast: Acceleration) -> None:
     """Move the networks (and the loss terms' networks) to ``device`` in the chosen layout, in
     train mode, compiled when asked (in place: weights and checkpoint keys stay the same)."""
+    if fast.activation_checkpointing:
+        if not parts.generator.supports_activation_checkpointing:
+            raise ConfigError(
+                f"run.activation_checkpointing: generator {type(parts.generator).__name__} "
+                f"does not support it (the attentive generator does)"
+            )
+        parts.generator.set_activation_checkpointing(True)
     networks = [parts.generator, *([parts.discriminator] if parts.discriminator else [])]
     for network in networks:
         network.to(device=device, memory_format=fast.memory_format).train()

@@ -54,6 +54,18 @@ class Components:
     terms: list[WeightedTerm]
     penalties: list[WeightedPenalty] = field(default_factory=list)
 
+    @property
+    def judges_pairs_together(self) -> bool:
+        """Whether the discriminator may see the real and the fake batch in one call: only when
+        no layer mixes samples (BatchNorm would see both halves' statistics), so that one call
+        computes exactly what two would, faster."""
+        return self.discriminator is not None and not mixes_samples(self.discriminator)
+
+
+def mixes_samples(module: nn.Module) -> bool:
+    """Whether a layer of ``module`` computes across the samples of a batch (BatchNorm)."""
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
 
 def _build_checked(registry: Registry, spec: ComponentSpec, contract: type) -> Any:
     model = registry.create(spec.name, **spec.options)
@@ -159,11 +171,8 @@ def check_adversarial_setup(
             f"objective '{config.objective.name}' needs a Lipschitz constraint: "
             f"add penalty 'gradient-penalty'"
         )
-    mixes_samples = any(
-        isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()
-    )
     for penalty in penalties:
-        if penalty.module.needs_independent_samples and mixes_samples:
+        if penalty.module.needs_independent_samples and mixes_samples(discriminator):
             raise IncompatibleComponentsError(
                 f"penalty '{penalty.name}' needs per-sample gradient norms, which discriminator "
                 f"'{name}' mixes across the batch with BatchNorm; choose a discriminator without "

@@ -160,6 +160,13 @@ def _detached(restoration: Restoration) -> Restoration:
     )
 
 
+def _split(judgement: Judgement) -> tuple[Judgement, Judgement]:
+    """The real and the fake half of one judgement of cat(real, fake)."""
+    logits = judgement.logits.chunk(2)
+    maps = judgement.attention.chunk(2) if judgement.attention is not None else (None, None)
+    return Judgement(logits[0], maps[0]), Judgement(logits[1], maps[1])
+
+
 def discriminator_update(
     parts: Components,
     settings: StepSettings,
@@ -178,8 +185,11 @@ def discriminator_update(
     real_input = discriminator_input(discriminator, rainy, clean)
     fake_input = discriminator_input(discriminator, rainy, restoration.image)
     with precision.autocast():
-        real = judged(discriminator, real_input)
-        fake = judged(discriminator, fake_input)
+        if parts.judges_pairs_together:
+            real, fake = _split(judged(discriminator, torch.cat([real_input, fake_input])))
+        else:
+            real = judged(discriminator, real_input)
+            fake = judged(discriminator, fake_input)
         # Terms run under the same autocast (a feature network in the reduced precision); every
         # loss value is taken in float32.
         inputs = TermInputs(rainy, clean, restoration, mask, judgement=fake, real_judgement=real)

@@ -13,10 +13,12 @@ back and used), and ``width`` (a channel multiplier for tiny test models).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import torch
 from torch import Tensor
+from torch.utils.checkpoint import checkpoint
 
 from derainbench.contracts import ATTENTION, PYRAMID, Generator, Restoration
 from derainbench.errors import DerainBenchError
@@ -33,6 +35,7 @@ class AttentiveGenerator(Generator):
     """Attentive-recurrent network → attention maps; contextual autoencoder → the image."""
 
     multiple_of = 4  # two stride-2 convs, undone by two transposed convs
+    supports_activation_checkpointing = True
 
     def __init__(
         self,
@@ -55,6 +58,7 @@ class AttentiveGenerator(Generator):
         )
         # Without the recurrent network the autoencoder sees the image alone (3 channels).
         self.autoencoder = ContextualAutoencoder(4 if self.arn else 3, width)
+        self._checkpointing = False
         self.provides = frozenset({ATTENTION, PYRAMID} if self.arn else {PYRAMID})
 
     def forward(self, rainy: Tensor) -> Restoration:
@@ -65,12 +69,26 @@ class AttentiveGenerator(Generator):
                 f"attentive takes sides that are multiples of 4, got {height}×{width}; choose "
                 f"such a training crop (evaluation pads and crops back by itself)"
             )
+        autoencoder = self.autoencoder
+        if self.checkpointing and torch.is_grad_enabled():
+            autoencoder = functools.partial(checkpoint, self.autoencoder, use_reentrant=False)
         if self.arn is None:
-            quarter, half, image = self.autoencoder(rainy)
+            quarter, half, image = autoencoder(rainy)
             return Restoration(image=image, pyramid=[quarter, half])
         maps = self.arn(rainy)
-        quarter, half, image = self.autoencoder(torch.cat([rainy, maps[-1]], dim=1))
+        quarter, half, image = autoencoder(torch.cat([rainy, maps[-1]], dim=1))
         return Restoration(image=image, attention=maps, pyramid=[quarter, half])
+
+    @property
+    def checkpointing(self) -> bool:
+        return self._checkpointing
+
+    def set_activation_checkpointing(self, enabled: bool) -> None:
+        """Keep only each recurrent step's and the autoencoder's inputs during the forward pass
+        and recompute the rest in the backward pass: less memory, about one more forward."""
+        self._checkpointing = enabled
+        if self.arn is not None:
+            self.arn.checkpointing = enabled
 
 
 @GENERATORS.register(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from derainbench.errors import DerainBenchError
 
@@ -95,6 +96,21 @@ class AttentiveRecurrentNetwork(nn.Module):
         cell = ConvLSTMCell if recurrence == "convlstm" else ConvRecurrentCell
         self.cell = cell(self.hidden, self.hidden)
         self.to_map = conv3x3(self.hidden, 1)
+        #: Recompute each step's activations in the backward pass instead of keeping them.
+        self.checkpointing = False
+
+    def step(
+        self, image: Tensor, attention: Tensor, h: Tensor, c: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """One recurrent step: (new attention map, h, c)."""
+        x = F.relu(self.stem(torch.cat([image, attention], dim=1)))
+        for block in self.blocks:
+            x = block(x)
+        h, c = self.cell(x, h, c)
+        attention = self.to_map(h)
+        if self.squash:
+            attention = torch.sigmoid(attention)
+        return attention, h, c
 
     def forward(self, image: Tensor) -> list[Tensor]:
         batch, _, height, width = image.shape
@@ -103,13 +119,10 @@ class AttentiveRecurrentNetwork(nn.Module):
         c = torch.zeros_like(h)
         maps = []
         for _ in range(self.steps):
-            x = F.relu(self.stem(torch.cat([image, attention], dim=1)))
-            for block in self.blocks:
-                x = block(x)
-            h, c = self.cell(x, h, c)
-            attention = self.to_map(h)
-            if self.squash:
-                attention = torch.sigmoid(attention)
+            if self.checkpointing and torch.is_grad_enabled():
+                attention, h, c = checkpoint(self.step, image, attention, h, c, use_reentrant=False)
+            else:
+                attention, h, c = self.step(image, attention, h, c)
             maps.append(attention)
         return maps
 
