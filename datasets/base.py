@@ -85,6 +85,11 @@ class PairedDataset(Dataset, abc.ABC):
             sample["mask"] = rainy[3:].contiguous()
         return sample
 
+    def render_on(self, device: Any) -> bool:
+        """Render samples on ``device`` (a GPU) if this dataset renders them; True if it will.
+        Data read from files ignores this."""
+        return False
+
     def files(self) -> list[Path]:
         """The files on disk this dataset reads (none for data rendered in memory)."""
         return []

@@ -55,3 +55,17 @@ def test_profile_on_the_gpu_compares_with_the_original() -> None:
     records = profile(config, size=128, batch=2, device="cuda", repeats=2)
     assert [r["mode"] for r in records] == ["train", "infer"]
     assert all(r["images_per_second"] > 0 and r["original_images_per_second"] > 0 for r in records)
+
+
+def test_synthdrop_renders_on_the_training_gpu(tmp_path) -> None:
+    from derainbench.registries import DATASETS
+
+    dataset = DATASETS.create("synthdrop-sk", split="train", n=2, size=64)
+    cpu = dataset[0]["rainy"]
+    assert dataset.render_on("cuda")
+    gpu = dataset[0]["rainy"]
+    assert gpu.device.type == "cpu" and (gpu - cpu).abs().max() <= 1 / 255 + 1e-6
+    result = train(
+        tiny_config("data.train.name=synthdrop-sk", device="cuda", steps=2), tmp_path / "run"
+    )
+    assert result.steps == 2

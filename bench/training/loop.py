@@ -284,11 +284,17 @@ def _train(
         )
 
     sampler = StepSampler(len(train_set), batch_size, seed, start_step, total_steps)
+    workers = loader_workers(config.run.workers, torch_device)
+    # Data rendered on the fly (SynthDrop) is rendered on the GPU, in this process: a GPU renders
+    # many times faster than loader workers could on the CPU.
+    gpu = torch_device.type == "cuda" and config.run.workers == "auto"
+    if gpu and train_set.render_on(torch_device):
+        workers = 0
     loader = DataLoader(
         train_set,
         batch_size=batch_size,
         sampler=sampler,
-        num_workers=loader_workers(config.run.workers, torch_device),
+        num_workers=workers,
         pin_memory=torch_device.type == "cuda",
         # Its own generator: creating the iterator must not draw from the global RNG, which a
         # resumed run restores from the checkpoint (dropout draws from it).

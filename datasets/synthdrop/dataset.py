@@ -184,6 +184,14 @@ class SynthDropSet(PairedDataset):
         self.streaks, self.mask_mode, self.scene_height = streaks, mask, int(scene_height)
         self.cache_size = max(1, cache_size)  # ≥ 1: load_pair and load_mask share one render
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self.render_device = torch.device("cpu")
+
+    def render_on(self, device: Any) -> bool:
+        """Render on ``device`` (a GPU: many times the CPU's renders per second; the bytes then
+        agree with the CPU's within one 8-bit level), in the process that trains."""
+        self.render_device = torch.device(device)
+        self._cache.clear()
+        return True
 
     def __len__(self) -> int:
         return self.n
@@ -204,7 +212,9 @@ class SynthDropSet(PairedDataset):
             self.preset,
             self.streaks,
             self.scene_height,
+            device=self.render_device,
         )
+        sample = {k: v.cpu() if isinstance(v, Tensor) else v for k, v in sample.items()}
         self._cache[index] = sample
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
