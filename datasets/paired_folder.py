@@ -143,7 +143,8 @@ class PairedFolder(PairedDataset):
             info.update(subset=self.subset, val_fraction=self.val_fraction, val_salt=self.salt)
         if self.synthetic:
             info["synthetic"] = f"{self.synthetic.get('name')} v{self.synthetic.get('version')}"
-            keys = ("version", "preset", "parameters", "seed", "split", "backgrounds", "streaks")
+            keys = ("version", "preset", "parameters", "seed", "split", "background_source",
+                    "backgrounds", "streaks")  # fmt: skip
             info.update({k: self.synthetic[k] for k in keys if k in self.synthetic})
         return info
 

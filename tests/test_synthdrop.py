@@ -241,7 +241,7 @@ def test_splits_are_by_background_and_described() -> None:
     assert info["backgrounds"] == list(TEST_BACKGROUNDS)
     assert info["parameters"]["drops"]["coverage"] == [0.05, 0.12]
     assert "streaks" in info["parameters"]
-    for bad in ({"split": "val"}, {"mask": "hard"}, {"streaks": "monsoon"}):
+    for bad in ({"split": "validation"}, {"mask": "hard"}, {"streaks": "monsoon"}):
         with pytest.raises(DerainBenchError):
             SynthDropSet(**{"n": 1, "size": 48, **bad})
     with pytest.raises(DataError, match="HxW"):
@@ -263,3 +263,45 @@ def test_the_written_set_holds_the_in_memory_samples(tmp_path: Path) -> None:
     assert info["preset"] == "medium" and info["seed"] == 2 and "parameters" in info
     assert write_synthdrop(out, n=2, size="40x56", seed=2)  # a smaller rewrite leaves no extras
     assert len(PairedFolder(out)) == 2
+
+
+def test_training_backgrounds_are_mostly_dead_leaves_and_test_stays_on_held_out_photos() -> None:
+    from derainbench.datasets.synthdrop.dataset import render_samples
+
+    train = [s["record"]["background"] for s in render_samples("train", range(8), 32)]
+    assert sum(b.startswith("dead-leaves") for b in train) == 6  # all but every fourth
+    assert set(train) - {"dead-leaves v1"} <= set(TRAIN_BACKGROUNDS)
+    test = [s["record"]["background"] for s in render_samples("test", range(4), 32)]
+    assert set(test) <= set(TEST_BACKGROUNDS)
+    photos = [
+        s["record"]["background"]
+        for s in render_samples("train", range(4), 32, backgrounds="photos")
+    ]
+    assert photos == list(TRAIN_BACKGROUNDS[:4])
+    info = SynthDropSet("train", n=1, size=32).describe()
+    assert info["backgrounds"][0].startswith("dead-leaves v1 (3 of 4 samples)")
+
+
+def test_backgrounds_from_a_folder_of_the_users_photos(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for index, colour in enumerate(((200, 30, 30), (30, 200, 30))):
+        Image.new("RGB", (80, 60), colour).save(tmp_path / f"photo{index}.png")
+    dataset = SynthDropSet("train", n=2, size=32, backgrounds=str(tmp_path))
+    assert dataset.describe()["backgrounds"] == [f"{tmp_path} (2 images)"]
+    clean = dataset.load_pair(1)[1]
+    assert clean[1].mean() > clean[0].mean()  # the green photo, as the second sample
+    with pytest.raises(DataError, match="neither builtin, photos, dead-leaves nor a folder"):
+        SynthDropSet("train", n=1, size=32, backgrounds="sunsets")
+    out = tmp_path / "written"
+    assert write_synthdrop(out, n=2, size=32, backgrounds=str(tmp_path))
+    assert PairedFolder(out).describe()["background_source"] == str(tmp_path)
+
+
+def test_dead_leaves_are_a_function_of_the_seed() -> None:
+    from derainbench.datasets.synthdrop.dead_leaves import dead_leaves
+
+    first, again, other = dead_leaves(40, 56, 7), dead_leaves(40, 56, 7), dead_leaves(40, 56, 8)
+    assert first.shape == (3, 40, 56) and first.min() >= 0 and first.max() <= 1
+    assert torch.equal(first, again) and not torch.equal(first, other)
+    assert first.std() > 0.05  # a scene, not a flat plane

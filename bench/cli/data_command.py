@@ -62,6 +62,15 @@ def synth_command(
     streaks: Annotated[
         str, typer.Option("--streaks", help="Rain streaks under the drops: none, light, heavy.")
     ] = "none",
+    backgrounds: Annotated[
+        str,
+        typer.Option(
+            "--backgrounds",
+            help="What the drops fall over: builtin (train/val: dead-leaves scenes and the "
+            "training photos; test: held-out photos), photos, dead-leaves, or a folder of your "
+            "own clean photos.",
+        ),
+    ] = "builtin",
     preview: Annotated[
         Path | None,
         typer.Option(
@@ -97,6 +106,7 @@ def synth_command(
                 streaks,
                 torch_device,
                 progress=lambda k: progress.advance(task, k),
+                backgrounds=backgrounds,
             )
         verb = "wrote" if wrote else "already complete:"
         console.print(f"{verb} {n} SynthDrop-SK pairs ({preset}, {split or 'train'}) in {out}")

@@ -20,6 +20,7 @@ from derainbench.config import ExperimentConfig, Recipe, load_recipe
 from derainbench.datasets.build import build_dataset, dataset_label
 from derainbench.datasets.output import output_folder
 from derainbench.datasets.synthdrop.dataset import SYNTHDROP_NAME
+from derainbench.datasets.synthdrop.dead_leaves import DEAD_LEAVES_VERSION
 from derainbench.datasets.synthdrop.presets import RENDERER_VERSION
 from derainbench.datasets.synthdrop.writer import write_synthdrop
 from derainbench.errors import DerainBenchError
@@ -83,7 +84,7 @@ def render_demo_data(
     The folder names the renderer version and preset, so a changed set never resumes a run
     trained on the old one.
     """
-    data = out / f"synthdrop-v{RENDERER_VERSION}-{preset}"
+    data = out / f"synthdrop-v{RENDERER_VERSION}-dl{DEAD_LEAVES_VERSION}-{preset}"
     for split, count in (("train", n_train), ("test", n_test)):
         write_synthdrop(data / split, count, size, preset, 0, split)
     return data / "train", data / "test"

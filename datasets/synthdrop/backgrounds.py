@@ -1,4 +1,15 @@
-"""The colour photographs that ship inside the scikit-image wheel, read from disk, never fetched."""
+"""What SynthDrop renders raindrops over: the colour photographs that ship inside the
+scikit-image wheel (read from disk, never fetched), procedural dead-leaves scenes, or a folder of
+the user's own clean photos.
+
+Background sources (the ``backgrounds`` option):
+
+- ``builtin`` (default): training and validation samples are dead-leaves scenes, with every
+  fourth one of the training photos; test samples are the held-out photos, as always.
+- ``photos``: each split's photos only (SynthDrop-SK 1.0's training data).
+- ``dead-leaves``: dead-leaves scenes only.
+- a folder: the images in it (all of them, in name order), for any split.
+"""
 
 from __future__ import annotations
 
@@ -36,15 +47,41 @@ def skimage_data_folder() -> Path:
     return Path(spec.origin).parent / "data"
 
 
+BUILTIN, PHOTOS, DEAD_LEAVES = "builtin", "photos", "dead-leaves"
+SOURCES = (BUILTIN, PHOTOS, DEAD_LEAVES)
+PHOTO_EVERY = 4  # with builtin backgrounds, every fourth training sample is a photo
+
+
+def check_backgrounds(backgrounds: str) -> None:
+    """A background source must be builtin, photos, dead-leaves or a folder of images."""
+    if backgrounds in SOURCES:
+        return
+    folder = Path(backgrounds).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"backgrounds '{backgrounds}' is neither {', '.join(SOURCES)} nor a folder")
+    if not folder_photos(str(folder)):
+        raise DataError(f"no images in the backgrounds folder {folder}")
+
+
+@lru_cache(maxsize=8)
+def folder_photos(folder: str) -> tuple[str, ...]:
+    """The image files of a backgrounds folder, in name order, as absolute paths."""
+    from derainbench.datasets.image_io import IMAGE_SUFFIXES
+
+    root = Path(folder).expanduser().absolute()
+    return tuple(str(p) for p in sorted(root.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 @lru_cache(maxsize=32)
 def load_background(file: str, min_height: int, min_width: int) -> Tensor:
-    """A photo (3, H, W) resized (Lanczos) so that it is at least ``min_height`` × ``min_width``."""
-    path = skimage_data_folder() / file
+    """A photo (3, H, W) resized (Lanczos) so that it is at least ``min_height`` × ``min_width``:
+    a file name of scikit-image's photos, or a path."""
+    path = Path(file) if Path(file).is_absolute() else skimage_data_folder() / file
     try:
         with Image.open(path) as photo:
             photo = photo.convert("RGB")
     except OSError as error:
-        raise DataError(f"cannot read the scikit-image photo {path}: {error}") from None
+        raise DataError(f"cannot read the background photo {path}: {error}") from None
     factor = max(min_height / photo.height, min_width / photo.width)
     size = (
         max(min_width, round(photo.width * factor)),

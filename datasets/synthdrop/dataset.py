@@ -1,9 +1,11 @@
-"""SynthDrop-SK: adherent raindrops rendered on the photos shipped inside scikit-image.
+"""SynthDrop-SK: adherent raindrops rendered over backgrounds that can teach.
 
 A proxy for relative comparisons, ablations, demos and tests, never a substitute for the real sets.
-Train and test are split by background photo (``test``: held-out photos; ``test-seen``: the training
-photos with other crops and drops). Sample i of seed s depends on (s, i, split) alone, through
-:func:`derainbench.seeding.derive_seed`, so it is the same bytes in every process, worker and order.
+Training (and validation) samples are rendered over procedural dead-leaves scenes mixed with the
+training photos shipped inside scikit-image; ``test`` is always the held-out photos, ``test-seen``
+the training photos with other crops and drops (see :mod:`.backgrounds` for the other sources).
+Sample i of seed s depends on (s, i, split) alone, through :func:`derainbench.seeding.derive_seed`,
+so it is the same bytes in every process, worker and order.
 """
 
 from __future__ import annotations
@@ -19,11 +21,18 @@ from torch import Tensor
 from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.masks import raindrop_mask
 from derainbench.datasets.synthdrop.backgrounds import (
+    BUILTIN,
+    DEAD_LEAVES,
+    PHOTO_EVERY,
+    PHOTOS,
     TEST_BACKGROUNDS,
     TRAIN_BACKGROUNDS,
+    check_backgrounds,
+    folder_photos,
     load_background,
 )
 from derainbench.datasets.synthdrop.compose import render, reproducible
+from derainbench.datasets.synthdrop.dead_leaves import DEAD_LEAVES_VERSION, dead_leaves
 from derainbench.datasets.synthdrop.presets import (
     DEFAULT_PRESET,
     REFERENCE_HEIGHT,
@@ -40,10 +49,13 @@ from derainbench.seeding import derive_seed
 SYNTHDROP_NAME = "SynthDrop-SK"
 SPLITS: dict[str, tuple[str, ...]] = {
     "train": TRAIN_BACKGROUNDS,
+    "val": TRAIN_BACKGROUNDS,  # the training distribution, other samples: for validation
     "test": TEST_BACKGROUNDS,  # held-out backgrounds
     "test-seen": TRAIN_BACKGROUNDS,  # seen backgrounds, other crops and drops
 }
-SPLIT_CODES = {"train": 1, "test": 2, "test-seen": 3}
+SPLIT_CODES = {"train": 1, "test": 2, "test-seen": 3, "val": 4}
+#: Splits whose builtin backgrounds are mostly dead-leaves scenes (the others: photos only).
+LEARNING_SPLITS = ("train", "val")
 MASK_MODES = ("soft", "threshold")
 STREAK_CHOICES = ("none", "light", "heavy")
 
@@ -66,13 +78,51 @@ def parse_size(size: int | str | Sequence[int]) -> tuple[int, int]:
     return height, width
 
 
-def check_options(split: str, preset: str, streaks: str) -> None:
-    """DataError for an unknown split, drop preset or streak preset."""
+def check_options(split: str, preset: str, streaks: str, backgrounds: str = BUILTIN) -> None:
+    """DataError for an unknown split, drop preset, streak preset or background source."""
     if split not in SPLITS:
         raise DataError(f"unknown {SYNTHDROP_NAME} split '{split}'; choose {', '.join(SPLITS)}")
     get_preset(preset)
     if streaks != "none":
         get_streak_preset(streaks)
+    check_backgrounds(backgrounds)
+
+
+def background(
+    split: str, backgrounds: str, index: int, seed: int, height: int, width: int,
+    scene_height: int, generator: torch.Generator,
+) -> tuple[Tensor, dict[str, Any]]:  # fmt: skip
+    """The clean scene (3, height, width) of sample ``index`` and how it was chosen."""
+    photos = SPLITS[split]
+    if backgrounds == DEAD_LEAVES or (
+        backgrounds == BUILTIN and split in LEARNING_SPLITS and index % PHOTO_EVERY != 3
+    ):
+        scene_seed = derive_seed(seed, 0xD1EAF)
+        scene = dead_leaves(height, width, scene_seed)
+        return scene, {"background": f"dead-leaves v{DEAD_LEAVES_VERSION}", "scene": scene_seed}
+    if backgrounds == BUILTIN and split in LEARNING_SPLITS:
+        file = photos[(index // PHOTO_EVERY) % len(photos)]  # every photo equally often
+    elif backgrounds in (BUILTIN, PHOTOS):
+        file = photos[index % len(photos)]
+    else:
+        files = folder_photos(backgrounds)
+        file = files[index % len(files)]
+    photo = load_background(file, max(height, scene_height), width)
+    top = int(torch.randint(photo.shape[1] - height + 1, (), generator=generator))
+    left = int(torch.randint(photo.shape[2] - width + 1, (), generator=generator))
+    scene = photo[:, top : top + height, left : left + width]
+    return scene, {"background": file, "top": top, "left": left}
+
+
+def background_names(split: str, backgrounds: str) -> list[str]:
+    """What a split's samples are rendered over, for the records of data and results."""
+    if backgrounds == DEAD_LEAVES:
+        return [f"dead-leaves v{DEAD_LEAVES_VERSION}"]
+    if backgrounds == BUILTIN and split in LEARNING_SPLITS:
+        return [f"dead-leaves v{DEAD_LEAVES_VERSION} (3 of 4 samples)", *SPLITS[split]]
+    if backgrounds in (BUILTIN, PHOTOS):
+        return list(SPLITS[split])
+    return [f"{backgrounds} ({len(folder_photos(backgrounds))} images)"]
 
 
 def sample_seed(seed: int, split: str, index: int) -> int:
@@ -97,17 +147,19 @@ def render_samples(
     streaks: str = "none",
     scene_height: int = REFERENCE_HEIGHT,
     device: str | torch.device = "cpu",
+    backgrounds: str = BUILTIN,
 ) -> list[dict[str, Any]]:
     """Samples of a split, rendered as one batch on ``device``, rounded to 8 bits.
 
     Each dict holds uint8 tensors ``rainy``, ``clean`` (3, H, W), ``soft_mask``, ``mask``
     (1, H, W; the thresholded mask of the rounded pair) and a JSON-able ``record``.
     """
-    check_options(split, preset, streaks)
+    check_options(split, preset, streaks, backgrounds)
     with reproducible(torch.device(device)):
         return _render_samples(
-            split, indices, parse_size(size), seed, preset, streaks, scene_height, device
-        )
+            split, indices, parse_size(size), seed, preset, streaks, scene_height, device,
+            backgrounds,
+        )  # fmt: skip
 
 
 def _render_samples(
@@ -119,21 +171,18 @@ def _render_samples(
     streaks: str,
     scene_height: int,
     device: str | torch.device,
+    backgrounds: str = BUILTIN,
 ) -> list[dict[str, Any]]:
     height, width = size
-    backgrounds = SPLITS[split]
     cleans, records = [], []
     for index in indices:
         seed_i = sample_seed(seed, split, index)
         generator = torch.Generator().manual_seed(seed_i)
-        file = backgrounds[index % len(backgrounds)]  # every photo equally often
-        photo = load_background(file, max(height, scene_height), width)
-        top = int(torch.randint(photo.shape[1] - height + 1, (), generator=generator))
-        left = int(torch.randint(photo.shape[2] - width + 1, (), generator=generator))
-        cleans.append(photo[:, top : top + height, left : left + width])
-        records.append(
-            {"index": index, "seed": seed_i, "background": file, "top": top, "left": left}
+        scene, record = background(
+            split, backgrounds, index, seed_i, height, width, scene_height, generator
         )
+        cleans.append(scene)
+        records.append({"index": index, "seed": seed_i, **record})
     # A crop of a scene at least scene_height px high: drops keep their size in any crop.
     scale = max(height, scene_height) / REFERENCE_HEIGHT
     seeds = [r["seed"] for r in records]
@@ -166,8 +215,10 @@ class SynthDropSet(PairedDataset):
         crop: int | None = None,
         flip: bool = False,
         cache_size: int = 512,
+        backgrounds: str = BUILTIN,
     ) -> None:
-        check_options(split, preset, streaks)
+        check_options(split, preset, streaks, backgrounds)
+        self.backgrounds = backgrounds
         if mask not in MASK_MODES:
             raise DataError(f"unknown {SYNTHDROP_NAME} mask '{mask}'; choose soft or threshold")
         super().__init__(f"{SYNTHDROP_NAME} v{RENDERER_VERSION} {split}", crop, flip)
@@ -213,6 +264,7 @@ class SynthDropSet(PairedDataset):
             self.streaks,
             self.scene_height,
             device=self.render_device,
+            backgrounds=self.backgrounds,
         )
         sample = {k: v.cpu() if isinstance(v, Tensor) else v for k, v in sample.items()}
         self._cache[index] = sample
@@ -239,7 +291,7 @@ class SynthDropSet(PairedDataset):
             "streaks": self.streaks,
             "parameters": describe_parameters(self.preset, self.streaks),
             "split": self.split,
-            "backgrounds": list(SPLITS[self.split]),
+            "backgrounds": background_names(self.split, self.backgrounds),
             "size": list(self.size),
             "scene_height": self.scene_height,
             "seed": self.seed,
@@ -252,7 +304,7 @@ class SynthDropSet(PairedDataset):
     provides=("mask",),
     layout="in memory, rendered on the fly (`derain-bench data synth`: Raindrop layout on disk)",
     description=f"{SYNTHDROP_NAME} v{RENDERER_VERSION}: adherent raindrops (refraction, soft "
-    "edges, dark rims) rendered on scikit-image photos; split by photo",
+    "edges, dark rims) over dead-leaves scenes and scikit-image photos; tested on held-out photos",
 )
 def synthdrop_sk(
     split: str = "train",
@@ -262,8 +314,13 @@ def synthdrop_sk(
     preset: str = DEFAULT_PRESET,
     streaks: str = "none",
     mask: str = "soft",
+    backgrounds: str = BUILTIN,
     crop: int | None = None,
     flip: bool = False,
 ) -> PairedDataset:
-    """SynthDrop-SK pairs rendered in memory; the same samples ``data synth`` writes."""
-    return SynthDropSet(split, n, size, seed, preset, streaks, mask, crop=crop, flip=flip)
+    """SynthDrop-SK pairs rendered in memory; the same samples ``data synth`` writes.
+    ``backgrounds``: builtin (dead leaves and photos to train on, held-out photos to test on),
+    photos, dead-leaves, or a folder of your own clean photos."""
+    return SynthDropSet(
+        split, n, size, seed, preset, streaks, mask, crop=crop, flip=flip, backgrounds=backgrounds
+    )

@@ -21,9 +21,10 @@ from torch import Tensor
 
 from derainbench.datasets.image_io import save_png
 from derainbench.datasets.output import output_folder
+from derainbench.datasets.synthdrop.backgrounds import BUILTIN
 from derainbench.datasets.synthdrop.dataset import (
-    SPLITS,
     SYNTHDROP_NAME,
+    background_names,
     check_options,
     describe_parameters,
     parse_size,
@@ -43,8 +44,9 @@ _PREVIEW_TILE_WIDTH = 360
 
 
 def synth_info(
-    n: int, size: tuple[int, int], preset: str, seed: int, split: str, streaks: str
-) -> dict[str, Any]:
+    n: int, size: tuple[int, int], preset: str, seed: int, split: str, streaks: str,
+    backgrounds: str = BUILTIN,
+) -> dict[str, Any]:  # fmt: skip
     """What ``synthdrop.json`` records about a written set (without the per-sample records)."""
     return {
         "name": SYNTHDROP_NAME,
@@ -54,7 +56,8 @@ def synth_info(
         "parameters": describe_parameters(preset, streaks),
         "seed": seed,
         "split": split,
-        "backgrounds": list(SPLITS[split]),
+        "background_source": backgrounds,
+        "backgrounds": background_names(split, backgrounds),
         "n": n,
         "size": list(size),
         "scene_height": REFERENCE_HEIGHT,
@@ -74,6 +77,7 @@ def write_synthdrop(
     device: str | torch.device = "cpu",
     batch: int | None = None,
     progress: Callable[[int], None] | None = None,
+    backgrounds: str = BUILTIN,
 ) -> bool:
     """Render ``n`` samples into ``out``; False when an identical complete set is already there.
 
@@ -81,12 +85,12 @@ def write_synthdrop(
     in-memory dataset; on a GPU in batches (equal within 1e-4 before rounding to 8 bits).
     """
     out = Path(out)
-    check_options(split, preset, streaks)
+    check_options(split, preset, streaks, backgrounds)
     size = parse_size(size)
     if n < 1:
         raise DataError(f"--n must be at least 1 (writing {out})")
     output_folder(out)
-    info = synth_info(n, size, preset, seed, split, streaks)
+    info = synth_info(n, size, preset, seed, split, streaks, backgrounds)
     if _is_complete(out, info):
         return False
     ours = (out / INFO_NAME).exists() or any((out / f).is_dir() for f, _ in _FOLDERS.values())
@@ -101,7 +105,10 @@ def write_synthdrop(
     records = []
     for start in range(0, n, batch):
         indices = list(range(start, min(n, start + batch)))
-        for sample in render_samples(split, indices, size, seed, preset, streaks, device=device):
+        samples = render_samples(
+            split, indices, size, seed, preset, streaks, device=device, backgrounds=backgrounds
+        )
+        for sample in samples:
             i = sample["record"]["index"]
             for key, (folder, suffix) in _FOLDERS.items():
                 path = out / folder / f"{i}_{suffix}.png"
