@@ -1,10 +1,12 @@
 """Attentive GAN's attention terms: the generator's attention loss and the discriminator's map loss.
 
-The raindrop mask M of the attention loss comes either from the dataset (``mask_source =
-"dataset"``, the default: SynthDrop's exact soft mask, or a paired folder's ``mask_rule``), or
-from the pair itself (``"pair"``): the paper's rule, |rainy − clean| above a threshold, with the
-channel rule and optional morphology of :func:`derainbench.datasets.masks.raindrop_mask`,
-computed per batch on the training crop, so that any paired dataset can train the attention.
+The raindrop mask M of the attention loss comes from the dataset when it has one (SynthDrop's
+exact soft mask, or a paired folder's ``mask_rule``), and otherwise from the pair itself: the
+paper's rule, |rainy − clean| above a threshold (30 of 255 levels, max over channels, by
+default), with the options of :func:`derainbench.datasets.masks.raindrop_mask`, computed per
+batch on the training crop, so that any paired dataset (a Raindrop folder) trains the attention.
+``mask_source`` = "auto" (that default), "dataset" (require the dataset's) or "pair" (always
+derive it).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from derainbench.errors import DerainBenchError
 from derainbench.losses.base import DISCRIMINATOR, LossTerm, TermInputs
 from derainbench.registries import TERMS
 
-MASK_SOURCES = ("pair", "dataset")
+MASK_SOURCES = ("auto", "pair", "dataset")
 
 
 class AttentionTerm(LossTerm):
@@ -28,7 +30,7 @@ class AttentionTerm(LossTerm):
     def __init__(
         self,
         theta: float = 0.8,
-        mask_source: str = "dataset",
+        mask_source: str = "auto",
         mask_rule: str = "max",
         mask_threshold: float = 30.0,
         mask_morphology: bool = False,
@@ -36,7 +38,8 @@ class AttentionTerm(LossTerm):
         super().__init__()
         if mask_source not in MASK_SOURCES:
             raise DerainBenchError(
-                f"attention: mask_source must be 'pair' or 'dataset' (got '{mask_source}')"
+                f"attention: mask_source must be one of {', '.join(MASK_SOURCES)} "
+                f"(got '{mask_source}')"
             )
         if mask_rule not in MASK_RULES:
             raise DerainBenchError(
@@ -49,11 +52,21 @@ class AttentionTerm(LossTerm):
         self.morphology = mask_morphology
         self.needs = frozenset({ATTENTION, MASK} if mask_source == "dataset" else {ATTENTION})
 
+    def mask_description(self, dataset_has_masks: bool) -> str:
+        """Where M comes from for a dataset with or without masks, in words for the records."""
+        if self.mask_source == "dataset" or (self.mask_source == "auto" and dataset_has_masks):
+            return "the dataset's masks"
+        rule = {"max": "max over channels", "sum": "sum over channels", "gray": "grey level"}
+        level = f"{self.threshold * 255:g}/255"
+        closing = ", 5×5 close and open" if self.morphology else ""
+        channels = rule.get(self.mask_rule, self.mask_rule)
+        return f"from each pair: |rainy − clean| {channels} > {level}{closing}"
+
     def mask(self, inputs: TermInputs) -> Tensor:
         """M for this batch, (B, 1, H, W)."""
-        if self.mask_source == "dataset":
-            if inputs.mask is None:
-                raise DerainBenchError("attention: mask_source is 'dataset' but the batch has none")
+        if self.mask_source == "dataset" and inputs.mask is None:
+            raise DerainBenchError("attention: mask_source is 'dataset' but the batch has none")
+        if self.mask_source != "pair" and inputs.mask is not None:
             return inputs.mask.to(inputs.clean.dtype)
         with torch.no_grad():
             return raindrop_mask(
@@ -74,25 +87,25 @@ class AttentionTerm(LossTerm):
 
 @TERMS.register(
     "attention",
-    needs=(ATTENTION, MASK),
+    needs=(ATTENTION,),
     player="generator",
     description="Σ θ^(N−t)·MSE(A_t, M): each step's attention map against the raindrop mask",
     paper="Qian et al., CVPR 2018 (N = 4, θ = 0.8)",
     notes=(
-        "mask M: the dataset's (mask_source 'dataset') or from the pair (mask_source 'pair': "
-        "mask_rule, mask_threshold in 8-bit levels, mask_morphology)",
+        "mask M: the dataset's when it has one, else from each pair by mask_rule and "
+        "mask_threshold (8-bit levels); mask_source 'dataset' or 'pair' forces one of them",
     ),
     test_kwargs={"mask_source": "pair"},
 )
 def attention(
     theta: float = 0.8,
-    mask_source: str = "dataset",
+    mask_source: str = "auto",
     mask_rule: str = "max",
     mask_threshold: float = 30.0,
     mask_morphology: bool = False,
 ) -> AttentionTerm:
-    """Attention loss; with ``mask_source='dataset'`` (default) it needs masks from the dataset,
-    with ``'pair'`` it derives them from each (rainy, clean) batch."""
+    """Attention loss; M is the dataset's mask when it has one, else derived from each pair
+    (``mask_source='dataset'`` requires the dataset's, ``'pair'`` always derives it)."""
     return AttentionTerm(theta, mask_source, mask_rule, mask_threshold, mask_morphology)
 
 

@@ -43,6 +43,10 @@ class LossTerm(nn.Module):
     def forward(self, inputs: TermInputs) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def mask_description(self, dataset_has_masks: bool) -> str | None:
+        """Where the rain masks this term uses come from, in words (None: it uses none)."""
+        return None
+
 
 class Objective:
     """An adversarial objective: the discriminator's and the generator's loss on logits."""

@@ -64,18 +64,37 @@ def test_attention_loss_derives_the_mask_from_the_pair() -> None:
     assert loose(inputs).item() == pytest.approx(1 / 16)  # now (1, 1) is a drop pixel too
 
 
-def test_a_mask_needing_attention_loss_is_refused_on_a_dataset_without_masks() -> None:
+def test_a_dataset_without_masks_trains_with_masks_from_the_pairs() -> None:
     config = tiny_attentive(train_data="toyrain-sk:train", test_data="toyrain-sk:test")
+    parts = build_components(config, frozenset())  # the recipe's default: auto
+    (attention,) = [t.module for t in parts.terms if t.name == "attention"]
+    assert attention.mask_description(False).startswith("from each pair: |rainy − clean| max")
+    assert attention.mask_description(True) == "the dataset's masks"
+    # Requiring the dataset's masks on such data is refused, in one sentence.
+    config = tiny_attentive(
+        "terms.0.mask_source=dataset", train_data="toyrain-sk:train", test_data="toyrain-sk:test"
+    )
     with pytest.raises(IncompatibleComponentsError) as error:
         build_components(config, frozenset())
     assert str(error.value) == (
         "loss term 'attention' needs rain masks, which dataset 'toyrain-sk' does not produce"
     )
-    # Deriving the mask from the pair makes the same data usable.
-    config = tiny_attentive(
-        "terms.0.mask_source=pair", train_data="toyrain-sk:train", test_data="toyrain-sk:test"
-    )
-    build_components(config, frozenset())
+
+
+def test_the_attentive_recipe_trains_on_a_raindrop_folder_without_masks(tmp_path) -> None:
+    from derainbench.datasets.toy_rain import write_toy_rain_set
+    from derainbench.experiments.runner import run_experiment
+
+    data = write_toy_rain_set(tmp_path / "Raindrop", n_train=4, n_test=2, size=40)  # data/ gt/
+    assert not (data / "train" / "mask").exists()
+    overrides = [o for o in TINY_ATTENTIVE if not o.startswith("data.")]
+    config = compose(
+        "attentive-gan", train_data=str(data / "train"), test_data=str(data / "test"),
+        steps=1, batch_size=2, crop=32, device="cpu", overrides=overrides,
+    )  # fmt: skip
+    result = run_experiment(config, run_dir=tmp_path / "run", leaderboard=tmp_path / "b.csv")
+    assert result.training.steps == 1
+    assert result.evaluation.row["train_masks"].startswith("from each pair: |rainy − clean|")
 
 
 def test_an_attention_loss_with_the_unet_generator_is_refused_in_one_sentence() -> None:

@@ -90,6 +90,8 @@ def leaderboard_row(
         # What the data were (SynthDrop: renderer version, preset, parameters), as compact JSON.
         "data_info": compact_info(test_set),
         "train_data_info": spec_info(train_spec.name, train_spec.options) if train_spec else "",
+        # Where the attention loss's rain masks came from (the dataset's, or a rule on pairs).
+        "train_masks": trained.state.get("masks", ""),
         "protocol": identity["protocol"],
         "g_mode": identity["g_mode"],
         "n_images": len(evaluation.per_image),

@@ -212,6 +212,9 @@ def _train(
     preview_set = build_test_set(config) if config.data.test is not None else train_set
     parts = build_components(config, train_set.provides)
     _check_files(console, train_set, preview_set)
+    has_masks = "mask" in train_set.provides
+    descriptions = (t.module.mask_description(has_masks) for t in parts.terms)
+    masks = "; ".join(dict.fromkeys(d for d in descriptions if d))  # recorded with the run
     fast = acceleration(config, torch_device)
     place(parts, torch_device, fast)
     optimizers = make_optimizers(parts, config, fast)
@@ -279,6 +282,7 @@ def _train(
                     "discriminator": count_parameters(parts.discriminator),
                 },
                 "acceleration": dataclasses.asdict(fast),
+                "masks": masks,
             },
             run.checkpoint_path,
         )
