@@ -13,7 +13,7 @@ from derainbench.datasets.image_io import save_png
 from derainbench.errors import DerainBenchError
 from derainbench.evaluation.attention_view import attention_overlays, jet
 from derainbench.training.loop import train
-from derainbench.training.samples import save_sample_grid
+from derainbench.training.samples import HEADER, save_sample_grid
 from tests.conftest import tiny_config
 from tests.test_attentive_losses import tiny_attentive
 
@@ -46,9 +46,13 @@ def test_sample_grid_gains_one_column_per_attention_map(tmp_path, steps, columns
     torch.manual_seed(0)
     generator = derainbench.create_generator("attentive", recurrent_steps=steps, width=0.125)
     rainy, clean = torch.rand(2, 3, 16, 20), torch.rand(2, 3, 16, 20)
-    save_sample_grid(generator, rainy, clean, tmp_path / "grid.png")
+    grid = save_sample_grid(generator, rainy, clean, tmp_path / "grid.png", step=7)
     width, height = Image.open(tmp_path / "grid.png").size
-    assert (width, height) == (2 + columns * (20 + 2), 2 + 2 * (16 + 2))
+    # One tile per column, and a band above the grid for the column titles and the step.
+    assert (width, height) == (2 + columns * (20 + 2), HEADER + 2 + 2 * (16 + 2))
+    assert grid.shape == (3, height, width)
+    band = grid[:, :HEADER]
+    assert (band < 0.5).any(), "the title band holds text"
 
 
 def test_derain_writes_attention_overlays(tmp_path) -> None:

@@ -22,6 +22,8 @@ from derainbench.cli.options import (
     Steps,
     TestData,
     TrainData,
+    ValFraction,
+    ValidationData,
 )
 
 
@@ -63,6 +65,8 @@ def ablate_command(
     crop: Crop = None,
     train_data: TrainData = None,
     test_data: TestData = None,
+    validation_data: ValidationData = None,
+    val_fraction: ValFraction = None,
     overrides: Overrides = None,
     drop_terms: DropTerms = None,
     out: Annotated[Path, typer.Option("--out", help="Parent folder of ablation folders.")] = Path(
@@ -91,7 +95,8 @@ def ablate_command(
     ablation = db.plan_ablation(
         recipe or "attentive-gan", design=design, factors=factors or [],
         only=[n for n in (only or "").split(",") if n.strip()], seed=seed_list[0],
-        train_data=train_data, test_data=test_data, steps=steps, batch_size=batch_size,
+        train_data=train_data, test_data=test_data, validation_data=validation_data,
+        val_fraction=val_fraction, steps=steps, batch_size=batch_size,
         crop=crop, device=device, overrides=overrides or [], drop_terms=drop_terms or [],
     )  # fmt: skip
     if dry_run:

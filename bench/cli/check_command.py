@@ -17,6 +17,8 @@ from derainbench.cli.options import (
     Steps,
     TestData,
     TrainData,
+    ValFraction,
+    ValidationData,
 )
 from derainbench.cli.tables import print_check_report
 
@@ -29,6 +31,8 @@ def check_command(
     objective: ObjectiveName = None,
     train_data: TrainData = None,
     test_data: TestData = None,
+    validation_data: ValidationData = None,
+    val_fraction: ValFraction = None,
     crop: Crop = None,
     batch_size: BatchSize = None,
     steps: Steps = None,
@@ -47,7 +51,8 @@ def check_command(
 
     config = db.compose(
         recipe or "pix2pix", generator=generator, discriminator=discriminator, objective=objective,
-        train_data=train_data, test_data=test_data, crop=crop, batch_size=batch_size,
+        train_data=train_data, test_data=test_data, validation_data=validation_data,
+        val_fraction=val_fraction, crop=crop, batch_size=batch_size,
         steps=steps, device=device, overrides=overrides or [],
         drop_terms=drop_terms or [],
     )  # fmt: skip

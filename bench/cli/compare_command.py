@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from derainbench.cli.app import command, console
-from derainbench.cli.options import AsJson
+from derainbench.cli.options import AsJson, Checkpoint
 
 
 @command("compare")
@@ -24,6 +24,7 @@ def compare_command(
     test: Annotated[
         str | None, typer.Option("--test", help="Test set label, if a run has several.")
     ] = None,
+    checkpoint: Checkpoint = "last",
     method: Annotated[
         str, typer.Option("--method", help="bootstrap (paired, 10,000 resamples) or wilcoxon.")
     ] = "bootstrap",
@@ -35,7 +36,9 @@ def compare_command(
     """
     import derainbench as db
 
-    result = db.compare(a, b, metric=metric, protocol=protocol, test=test, method=method)
+    result = db.compare(
+        a, b, metric=metric, protocol=protocol, test=test, method=method, checkpoint=checkpoint
+    )
     if as_json:
         console.print_json(json.dumps({"a": str(a), "b": str(b), **dataclasses.asdict(result)}))
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from derainbench.cli.app import command, console, err_console
-from derainbench.cli.options import Device, TrainMode
+from derainbench.cli.options import Checkpoint, Device, TrainMode
 
 
 @command("derain")
@@ -18,6 +18,7 @@ def derain_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the restored PNGs.")] = Path(
         "derained"
     ),
+    checkpoint_choice: Checkpoint = "last",
     train_mode: TrainMode = False,
     device: Device = "auto",
     attention: Annotated[
@@ -33,7 +34,8 @@ def derain_command(
     import derainbench as db
 
     written = db.derain(
-        checkpoint, inputs, out, mode="train" if train_mode else "eval", device=device,
+        checkpoint, inputs, out, checkpoint=checkpoint_choice,
+        mode="train" if train_mode else "eval", device=device,
         attention=attention, console=err_console,
     )  # fmt: skip
     console.print(f"{len(written)} restored image(s) written to {out}")

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from derainbench.cli.app import command, console, err_console
-from derainbench.cli.options import AsJson, Device, LeaderboardPath, Protocol, TrainMode
+from derainbench.cli.options import (
+    AsJson,
+    Checkpoint,
+    Device,
+    LeaderboardPath,
+    Protocol,
+    TrainMode,
+)
 
 
 @command("eval")
@@ -24,6 +31,7 @@ def eval_command(
         ),
     ] = None,
     protocol: Protocol = None,
+    checkpoint_choice: Checkpoint = "last",
     train_mode: TrainMode = False,
     leaderboard: LeaderboardPath = None,
     no_leaderboard: Annotated[
@@ -72,7 +80,8 @@ def eval_command(
         costs=costs,
     )
     result = db.evaluate(
-        checkpoint, test_data=test_data, protocol=protocol, mode="train" if train_mode else None,
+        checkpoint, checkpoint=checkpoint_choice, test_data=test_data, protocol=protocol,
+        mode="train" if train_mode else None,
         device=device, leaderboard=leaderboard, record=not no_leaderboard, options=options,
         console=err_console,
     )  # fmt: skip

@@ -31,6 +31,14 @@ TrainMode = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+Checkpoint = Annotated[
+    str,
+    typer.Option(
+        "--checkpoint",
+        help="Which generator of the run: last (the last step), best (the best validation "
+        "score) or ema (the moving average of the weights). Recorded in the row.",
+    ),
+]
 
 
 # The choices of a combination, shared by train, check and ablate.
@@ -53,6 +61,20 @@ TrainData = Annotated[
 ]
 TestData = Annotated[
     str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
+]
+ValidationData = Annotated[
+    str | None,
+    typer.Option(
+        "--validation-data",
+        help="Folder of pairs or dataset NAME[:SPLIT] scored during training (best.pt).",
+    ),
+]
+ValFraction = Annotated[
+    float | None,
+    typer.Option(
+        "--val-fraction",
+        help="Carve this share of a training folder out for validation (salted file-name hash).",
+    ),
 ]
 Steps = Annotated[int | None, typer.Option("--steps", help="Generator updates.")]
 BatchSize = Annotated[int | None, typer.Option("--batch-size", "-b", help="Pairs per step.")]

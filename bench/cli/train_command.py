@@ -23,6 +23,8 @@ from derainbench.cli.options import (
     Steps,
     TestData,
     TrainData,
+    ValFraction,
+    ValidationData,
 )
 from derainbench.cli.tables import print_check_report
 from derainbench.errors import DerainBenchError
@@ -46,6 +48,8 @@ def train_command(
     objective: ObjectiveName = None,
     train_data: TrainData = None,
     test_data: TestData = None,
+    validation_data: ValidationData = None,
+    val_fraction: ValFraction = None,
     steps: Steps = None,
     batch_size: BatchSize = None,
     crop: Crop = None,
@@ -101,7 +105,7 @@ def train_command(
     if resume and run_dir is None:
         raise DerainBenchError("--resume needs --run-dir: the run folder to continue")
     shaping = [recipe, generator, discriminator, objective, train_data, test_data, batch_size,
-               crop, seed, overrides, drop_terms]  # fmt: skip
+               crop, seed, overrides, drop_terms, validation_data, val_fraction]  # fmt: skip
     if resume and not any(shaping):
         result = db.resume(
             run_dir, steps=steps, device=device, workers=workers, evaluate=evaluate,
@@ -113,7 +117,8 @@ def train_command(
         base = recipe or (resumed_recipe(run_dir) if resume else "pix2pix")
         config = db.compose(
             base, generator=generator, discriminator=discriminator,
-            objective=objective, train_data=train_data, test_data=test_data, steps=steps,
+            objective=objective, train_data=train_data, test_data=test_data,
+            validation_data=validation_data, val_fraction=val_fraction, steps=steps,
             batch_size=batch_size, crop=crop, seed=seed, device=device or "auto",
             workers=workers, overrides=overrides or [], drop_terms=drop_terms or [],
         )  # fmt: skip

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from derainbench.config.schema import (
+    DATA_SPLITS,
     NO_DISCRIMINATOR,
     SECTIONS,
     ComponentSpec,
@@ -152,8 +153,8 @@ def resolve(raw: Mapping[str, Any], complete: bool = True) -> ExperimentConfig:
     if not isinstance(data_raw, Mapping):
         raise ConfigError("configuration section 'data' must be a table")
     for split in data_raw:
-        if split not in ("train", "test"):
-            raise ConfigError(unknown_key_message(split, ["train", "test"], "data"))
+        if split not in DATA_SPLITS:
+            raise ConfigError(unknown_key_message(split, list(DATA_SPLITS), "data"))
     data = DataSpecs(
         **{split: _dataset(spec, complete, f"data.{split}") for split, spec in data_raw.items()}
     )

@@ -36,6 +36,7 @@ UNHASHED_KEYS = {
     ("recipe", "description"),
     ("recipe", "deviations"),
     ("data", "test"),
+    ("data", "validation"),
 }
 
 
@@ -238,8 +239,13 @@ class TrainSettings:
     d_steps: int = 1
     #: With several critic updates: restore the batch again before each one after the first.
     regenerate_fake: bool = False
+    #: Decay of the exponential moving average of the generator's weights, kept beside them
+    #: and evaluated as the "ema" checkpoint (0: none). Warmed up: early steps average less.
+    ema_decay: float = 0.999
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"train.ema_decay must be in [0, 1) (got {self.ema_decay})")
         # Zero steps describes a run made elsewhere (imported weights); training refuses it.
         if self.steps < 0:
             raise ConfigError(f"train.steps must not be negative (got {self.steps})")
@@ -254,15 +260,20 @@ class TrainSettings:
         return dataclasses.asdict(self)
 
 
+DATA_SPLITS = ("train", "validation", "test")
+
+
 @dataclass(frozen=True, kw_only=True)
 class DataSpecs:
-    """The training and test datasets (either may be absent, e.g. for imported weights)."""
+    """The training, validation and test datasets (any may be absent: imported weights have
+    none; without validation data no best checkpoint is kept)."""
 
     train: ComponentSpec | None = None
+    validation: ComponentSpec | None = None
     test: ComponentSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v.to_dict() for k, v in (("train", self.train), ("test", self.test)) if v}
+        return {split: spec.to_dict() for split in DATA_SPLITS if (spec := getattr(self, split))}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,6 +311,13 @@ class RunSettings:
     log_every: int = 10
     sample_every: int = 500
     checkpoint_every: int = 500
+    #: Score the validation data every this many steps (and at the end).
+    validate_every: int = 500
+    #: The validation score (a registered score, its direction from the registry) whose best
+    #: value selects checkpoints/best.pt.
+    best: str = "psnr"
+    #: TensorBoard event files in RUN/tensorboard (losses, rates, validation, sample grids).
+    tensorboard: bool = True
     #: Plug-in modules the run's components come from, loaded again by eval and derain.
     plugins: tuple[str, ...] = ()
 
@@ -309,7 +327,7 @@ class RunSettings:
             raise ConfigError(
                 f"run.channels_last must be true, false or 'auto' (got {self.channels_last!r})"
             )
-        for key in ("log_every", "sample_every", "checkpoint_every"):
+        for key in ("log_every", "sample_every", "checkpoint_every", "validate_every"):
             _positive(f"run.{key}", getattr(self, key))
         if isinstance(self.workers, str) and self.workers != "auto":
             raise ConfigError(f"run.workers must be 'auto' or an integer (got {self.workers!r})")

@@ -34,6 +34,22 @@ def set_component(tables: dict[str, Any], section: str, name: str | None) -> Non
         tables[section] = {"name": name}
 
 
+def carve_validation(data: dict[str, Any], fraction: float) -> None:
+    """Split a training folder by the salted hash of its file names: ``fraction`` of it for
+    validation, the rest to train on (never from a test set)."""
+    train = data.get("train")
+    if not isinstance(train, dict) or train.get("name") not in ("paired-folder",):
+        name = train.get("name") if isinstance(train, dict) else train
+        raise DerainBenchError(
+            f"--val-fraction carves validation data out of a folder of pairs; dataset '{name}' "
+            f"has its own splits: pass --validation-data instead"
+        )
+    if not 0.0 < fraction < 1.0:
+        raise DerainBenchError(f"--val-fraction must be between 0 and 1 (got {fraction})")
+    data["train"] = {**train, "val_fraction": fraction, "subset": "train"}
+    data["validation"] = {**train, "val_fraction": fraction, "subset": "val"}
+
+
 def drop_loss_terms(tables: dict[str, Any], names: Sequence[str]) -> None:
     """Remove the named loss terms from a recipe's tables (the configuration records it)."""
     present = [t["name"] for t in tables.get("terms", [])]
@@ -54,6 +70,8 @@ def compose(
     objective: str | None = None,
     train_data: str | Mapping[str, Any] | None = None,
     test_data: str | Mapping[str, Any] | None = None,
+    validation_data: str | Mapping[str, Any] | None = None,
+    val_fraction: float | None = None,
     steps: int | None = None,
     batch_size: int | None = None,
     crop: int | None = None,
@@ -65,7 +83,11 @@ def compose(
 ) -> ExperimentConfig:
     """The resolved configuration of a recipe (shipped name, TOML file, :class:`Recipe` or
     tables) with replacement components, data, shortcuts, ``section.key=value`` overrides and
-    loss terms dropped, in that order; every key and value is checked."""
+    loss terms dropped, in that order; every key and value is checked.
+
+    Replacing the training data drops the recipe's validation data (it belongs to the recipe's
+    own data) unless ``validation_data`` is given or ``val_fraction`` carves it out of the new
+    training folder."""
     if isinstance(recipe, str):
         tables = load_recipe(recipe).configuration()
     elif isinstance(recipe, Recipe):
@@ -79,8 +101,14 @@ def compose(
     data = tables.setdefault("data", {})
     if train_data is not None:
         data["train"] = data_spec(train_data)
+        if validation_data is None and not val_fraction:
+            data.pop("validation", None)  # the recipe's validation set is of its own data
     if test_data is not None:
         data["test"] = data_spec(test_data)
+    if validation_data is not None:
+        data["validation"] = data_spec(validation_data)
+    if val_fraction:
+        carve_validation(data, val_fraction)
     for section, key, value in (
         ("train", "steps", steps),
         ("train", "batch_size", batch_size),

@@ -37,6 +37,7 @@ def derain_images(
     inputs: Sequence[Path | str],
     out: Path | str = "derained",
     *,
+    checkpoint: str = "last",
     mode: str = "eval",
     device: str = "auto",
     attention: bool = False,
@@ -51,7 +52,7 @@ def derain_images(
     blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise DataError(f"--out {out}: {blocking} is a file, not a folder")
-    trained = read_run(run)
+    trained = read_run(run, checkpoint)
     generator = load_run_generator(trained, device)
     if attention and ATTENTION not in generator.provides:
         raise DerainBenchError(

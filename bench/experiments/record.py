@@ -21,11 +21,6 @@ DIGITS = 6  # stored precision of score means (views round to each score's digit
 KEY_LENGTH = 16
 
 
-def checkpoint_label(trained: TrainedRun) -> str:
-    """Which weights were evaluated: the checkpoint file's name and its step (``last@300``)."""
-    return f"{trained.checkpoint.stem}@{trained.step}"
-
-
 def row_identity(
     trained: TrainedRun,
     evaluation: Evaluation,
@@ -41,7 +36,7 @@ def row_identity(
         "run_id": trained.run.run_id,
         "config_hash": trained.config_hash,
         "seed": trained.config.train.seed,
-        "checkpoint": checkpoint_label(trained),
+        "checkpoint": trained.label,
         "test_data": test_label,
         "test_set_id": evaluation.test_set_id,
         "targets_id": evaluation.targets_id,

@@ -71,6 +71,7 @@ def _already_recorded(board: Path, row: dict[str, Any]) -> bool:
 def evaluate_run(
     run: Path | str | TrainedRun,
     *,
+    checkpoint: str = "last",
     test_data: str | dict[str, Any] | None = None,
     protocol: str | None = None,
     mode: str | None = None,
@@ -81,11 +82,12 @@ def evaluate_run(
     skip_if_recorded: bool = False,
     console: Console | None = None,
 ) -> EvaluationRecord:
-    """Evaluate a run's generator on full-size test images (the run's test data unless
-    ``test_data``), write its per-image CSV into the run folder, and append one row to the
-    leaderboard (default: $DERAINBENCH_LEADERBOARD or results/leaderboard.csv) unless
-    ``record`` is False or, with ``skip_if_recorded``, an identical row is already there."""
-    trained = run if isinstance(run, TrainedRun) else read_run(run)
+    """Evaluate a run's generator (``checkpoint``: last, best or ema) on full-size test images
+    (the run's test data unless ``test_data``), write its per-image CSV into the run folder,
+    and append one row to the leaderboard (default: $DERAINBENCH_LEADERBOARD or
+    results/leaderboard.csv) unless ``record`` is False or, with ``skip_if_recorded``, an
+    identical row is already there."""
+    trained = run if isinstance(run, TrainedRun) else read_run(run, checkpoint)
     config = trained.config
     spec = None
     if test_data is not None:
@@ -102,7 +104,9 @@ def evaluate_run(
     assert test_spec is not None  # build_test_set refused a missing one
     label = dataset_label(test_spec.name, test_spec.options)
     identity = row_identity(trained, evaluation, label, protocol, mode, options)
-    per_image_csv = trained.run.per_image_csv(label, protocol, mode, evaluation.test_set_id)
+    per_image_csv = trained.run.per_image_csv(
+        label, protocol, mode, trained.which, evaluation.test_set_id
+    )
     trained.run.write_evaluation(per_image_csv, evaluation.per_image, identity)
 
     row = leaderboard_row(

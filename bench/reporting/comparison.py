@@ -31,11 +31,14 @@ class Comparison:
     b_better: int  # images on which B is better
 
 
-def per_image_csv(source: Path, test: str | None, protocol: str, mode: str = "eval") -> Path:
-    """The per-image CSV of a run folder for (test set, protocol, mode), or ``source`` itself."""
+def per_image_csv(
+    source: Path, test: str | None, protocol: str, mode: str = "eval", checkpoint: str = "last"
+) -> Path:
+    """The per-image CSV of a run folder for (test set, protocol, mode, checkpoint), or
+    ``source`` itself."""
     if source.is_file():
         return source
-    return RunFolder(source).find_per_image_csv(test, protocol, mode)
+    return RunFolder(source).find_per_image_csv(test, protocol, mode, checkpoint)
 
 
 def compare_runs(
@@ -46,10 +49,11 @@ def compare_runs(
     test: str | None = None,
     method: str = "bootstrap",
     mode: str = "eval",
+    checkpoint: str = "last",
 ) -> Comparison:
     """Paired test of B − A on ``metric``, from the per-image CSVs of two run folders (or the
     CSV files themselves) evaluated under ``protocol`` on the same test images."""
-    paths = [per_image_csv(Path(p), test, protocol, mode) for p in (a, b)]
+    paths = [per_image_csv(Path(p), test, protocol, mode, checkpoint) for p in (a, b)]
     check_same_measurement(paths[0], paths[1])
     frames = [read_per_image(path) for path in paths]
     return compare(frames[0], frames[1], metric=metric, method=method)

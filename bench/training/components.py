@@ -97,6 +97,12 @@ def build_training_set(config: ExperimentConfig) -> PairedDataset:
     return build_dataset(spec.name, spec.options, config.train.crop, config.train.flip)
 
 
+def build_validation_set(config: ExperimentConfig) -> PairedDataset | None:
+    """The validation data (full-size pairs), or None when the configuration has none."""
+    spec = config.data.validation
+    return None if spec is None else build_dataset(spec.name, spec.options)
+
+
 def build_test_set(config: ExperimentConfig, spec: ComponentSpec | None = None) -> PairedDataset:
     """Full-size test pairs: ``spec``, or the configuration's test data."""
     spec = spec or config.data.test

@@ -29,12 +29,15 @@ from derainbench.training.acceleration import (
     make_optimizers,
     place,
 )
+from derainbench.training.board import Board
 from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
     build_components,
     build_test_set,
     build_training_set,
+    build_validation_set,
 )
+from derainbench.training.ema import generator_average
 from derainbench.training.precision import Precision
 from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
@@ -42,6 +45,7 @@ from derainbench.training.samples import center_crop_batch, save_sample_grid
 from derainbench.training.schedule import lr_multiplier
 from derainbench.training.step import StepLosses, StepSettings, first_non_finite, train_step
 from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
+from derainbench.training.validation import Validator
 
 PREVIEW_IMAGES = 4
 PREVIEW_SIZE = 256
@@ -210,8 +214,9 @@ def _train(
     seed_everything(seed)
     train_set = build_training_set(config)
     preview_set = build_test_set(config) if config.data.test is not None else train_set
+    validation_set = build_validation_set(config)
     parts = build_components(config, train_set.provides)
-    _check_files(console, train_set, preview_set)
+    _check_files(console, train_set, preview_set, *([validation_set] if validation_set else []))
     has_masks = "mask" in train_set.provides
     descriptions = (t.module.mask_description(has_masks) for t in parts.terms)
     masks = "; ".join(dict.fromkeys(d for d in descriptions if d))  # recorded with the run
@@ -226,6 +231,12 @@ def _train(
     ]
     settings = step_settings(config)
     precision = Precision(fast.precision, torch_device)
+    average = generator_average(parts.generator, config.train.ema_decay)
+    validator = None
+    if validation_set is not None:
+        validator = Validator.create(
+            validation_set, config.eval.protocol, config.run.best, run.validation_path, console
+        )
 
     start_step, train_seconds = 0, 0.0
     if state is not None:
@@ -243,6 +254,10 @@ def _train(
         if torch_device.type == "cuda" and state["rng"].get("cuda"):
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         start_step, train_seconds = state["step"], state["train_seconds"]
+        if average is not None and state.get("generator_ema"):
+            average.load_state_dict(state["generator_ema"])
+        if validator is not None:
+            validator.restore(state.get("best"), start_step)
         console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
         if extended:
             run.write_config(config)
@@ -252,16 +267,32 @@ def _train(
             )
     else:
         run.write_config(config)
+        for stale in (run.validation_path, run.best_checkpoint_path):
+            stale.unlink(missing_ok=True)  # a fresh run in a folder reused after a refusal
+
+    def weights_record(step: int) -> dict[str, Any]:
+        """What a checkpoint of the generator says about itself (best.pt is only this)."""
+        return {
+            "config": config.to_dict(),
+            "config_hash": digest,
+            "step": step,
+            "total_steps": total_steps,
+            "train_seconds": train_seconds,
+            "generator": parts.generator.state_dict(),
+            "parameters": {
+                "generator": count_parameters(parts.generator),
+                "discriminator": count_parameters(parts.discriminator),
+            },
+            "acceleration": dataclasses.asdict(fast),
+            "masks": masks,
+        }
 
     def checkpoint(step: int) -> None:
         save_checkpoint(
             {
-                "config": config.to_dict(),
-                "config_hash": digest,
-                "step": step,
-                "total_steps": total_steps,
-                "train_seconds": train_seconds,
-                "generator": parts.generator.state_dict(),
+                **weights_record(step),
+                "generator_ema": average.state_dict() if average is not None else {},
+                "best": validator.best.state_dict() if validator is not None else None,
                 "discriminator": (
                     parts.discriminator.state_dict() if parts.discriminator is not None else {}
                 ),
@@ -277,15 +308,24 @@ def _train(
                     "torch": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state_all() if torch_device.type == "cuda" else [],
                 },
-                "parameters": {
-                    "generator": count_parameters(parts.generator),
-                    "discriminator": count_parameters(parts.discriminator),
-                },
-                "acceleration": dataclasses.asdict(fast),
-                "masks": masks,
             },
             run.checkpoint_path,
         )
+
+    def validate(step: int) -> None:
+        """Score the generator (and its average) on the validation data; keep the best."""
+        assert validator is not None
+        start = time.perf_counter()
+        scores = validator.score(parts.generator)
+        if average is not None:
+            scores |= validator.score(average.module, prefix="ema_")
+        improved = validator.record(step, scores, round(time.perf_counter() - start, 2))
+        board.scalars(scores, step, "validation")
+        if improved:
+            save_checkpoint(
+                {**weights_record(step), "best": validator.best.state_dict()},
+                run.best_checkpoint_path,
+            )
 
     sampler = StepSampler(len(train_set), batch_size, seed, start_step, total_steps)
     workers = loader_workers(config.run.workers, torch_device)
@@ -306,6 +346,7 @@ def _train(
     )
     preview_rainy, preview_clean = (t.to(torch_device) for t in _preview_batch(preview_set))
     log = LossLog(run.log_path, start_step)
+    board = Board(run.tensorboard_dir, config.run.tensorboard, start_step)
     step = start_step
     progress = Progress(
         TextColumn("[bold]train[/]"),
@@ -352,20 +393,30 @@ def _train(
                     tick = now
                     last = step == total_steps
                     saving = step % every.checkpoint_every == 0 or last or stop.requested
-                    if step % every.log_every == 0 or last or saving:
+                    if average is not None:
+                        average.update(parts.generator, step)
+                    validating = validator is not None and (
+                        step % every.validate_every == 0 or last
+                    )
+                    if step % every.log_every == 0 or last or saving or validating:
                         verified()  # the one wait for the device, every log_every steps
                         values = losses.as_floats()
                         shown = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
                         if step % every.log_every == 0 or last:
                             log.append({"step": step, "lr": lr, **values, "seconds": train_seconds})
+                            board.scalars({**values, "lr": lr}, step, "train")
+                    if validating:
+                        validate(step)
                     progress.update(task, completed=step, losses=shown)
                     if not console.is_terminal and step % max(1, total_steps // 20) == 0:
                         # No live bar in a log file: a plain line every 5 % instead.
                         console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
                     if step % every.sample_every == 0 or last:
-                        save_sample_grid(
-                            parts.generator, preview_rainy, preview_clean, run.sample_path(step)
-                        )
+                        grid = save_sample_grid(
+                            parts.generator, preview_rainy, preview_clean, run.sample_path(step),
+                            step,
+                        )  # fmt: skip
+                        board.image("samples", grid, step)
                     if saving:
                         checkpoint(step)
                     if stop.requested:
@@ -385,6 +436,7 @@ def _train(
                 f"interrupted at step {step} of {total_steps}; checkpoint saved, "
                 f"continue with: derain-bench train --run-dir {run.root} --resume"
             ) from None
+    board.close()
     if state is not None and start_step >= total_steps:
         console.print(f"{run.run_id} had already finished its {total_steps} steps")
     return TrainResult(

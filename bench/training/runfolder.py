@@ -2,8 +2,11 @@
 
 RUN/config.toml          the resolved configuration (with its hash in a header line)
 RUN/log.csv              losses and learning rates per logged step
+RUN/validation.csv       validation scores (and the generator average's) every validate_every
+RUN/tensorboard/         TensorBoard events: losses, rates, validation, sample grids
 RUN/samples/step_N.png   rainy | restored | clean grids
-RUN/checkpoints/last.pt  the latest checkpoint (written atomically)
+RUN/checkpoints/last.pt  the latest checkpoint (written atomically), with the weight average
+RUN/checkpoints/best.pt  the generator at its best validation score
 RUN/eval/*.csv           per-image evaluation results, one per (test set, protocol, mode)
 
 This module is the one place that spells the layout.
@@ -30,6 +33,7 @@ from derainbench.errors import DerainBenchError
 from derainbench.plugins import load_plugin
 
 CHECKPOINT_NAME = "last.pt"
+BEST_NAME = "best.pt"
 
 
 def default_run_id(config: ExperimentConfig) -> str:
@@ -70,6 +74,18 @@ class RunFolder:
     @property
     def checkpoint_path(self) -> Path:
         return self.root / "checkpoints" / CHECKPOINT_NAME
+
+    @property
+    def best_checkpoint_path(self) -> Path:
+        return self.root / "checkpoints" / BEST_NAME
+
+    @property
+    def validation_path(self) -> Path:
+        return self.root / "validation.csv"
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        return self.root / "tensorboard"
 
     @property
     def lock_path(self) -> Path:
@@ -119,7 +135,7 @@ class RunFolder:
     def remove_orphans(self) -> list[Path]:
         """Delete the temporary files a killed checkpoint write left behind; the removed ones."""
         folder = self.checkpoint_path.parent
-        orphans = sorted(folder.glob(f".{CHECKPOINT_NAME}.*")) if folder.is_dir() else []
+        orphans = sorted(folder.glob(".*.pt.*")) if folder.is_dir() else []
         for orphan in orphans:
             orphan.unlink(missing_ok=True)
         return orphans
@@ -135,10 +151,12 @@ class RunFolder:
     def sample_path(self, step: int) -> Path:
         return self.samples_dir / f"step_{step:07d}.png"
 
-    def per_image_csv(self, test_label: str, protocol: str, mode: str, content_id: str) -> Path:
+    def per_image_csv(
+        self, test_label: str, protocol: str, mode: str, checkpoint: str, content_id: str
+    ) -> Path:
         """Where an evaluation's per-image values go: one file per test set (by content: two
-        sets with one label do not overwrite each other), protocol and generator mode."""
-        name = f"{safe_name(test_label)}__{protocol}__{mode}__{content_id[:8]}.csv"
+        sets with one label do not overwrite each other), protocol, mode and checkpoint."""
+        name = f"{safe_name(test_label)}__{protocol}__{mode}__{checkpoint}__{content_id[:8]}.csv"
         return self.eval_dir / name
 
     def write_evaluation(self, path: Path, frame: Any, identity: dict[str, Any]) -> None:
@@ -153,26 +171,26 @@ class RunFolder:
             message = f"cannot write the evaluation into {path.parent}: {error.strerror}"
             raise DerainBenchError(message) from None
 
-    def find_per_image_csv(self, test_label: str | None, protocol: str, mode: str) -> Path:
-        """The one per-image CSV for (protocol, mode), on ``test_label`` if given."""
+    def find_per_image_csv(
+        self, test_label: str | None, protocol: str, mode: str, checkpoint: str = "last"
+    ) -> Path:
+        """The one per-image CSV for (protocol, mode, checkpoint), on ``test_label`` if given."""
         if not self.eval_dir.is_dir():
             raise DerainBenchError(
                 f"{self.root} has no evaluations (run `derain-bench eval` first)"
             )
-        found = sorted(
-            {  # this version's names, and those of runs evaluated before content ids
-                *self.eval_dir.glob(f"*__{protocol}__{mode}__*.csv"),
-                *self.eval_dir.glob(f"*__{protocol}__{mode}.csv"),
-            }
-        )
+        found = set(self.eval_dir.glob(f"*__{protocol}__{mode}__{checkpoint}__*.csv"))
+        if checkpoint == "last":  # runs evaluated by earlier versions: no checkpoint named
+            found |= set(self.eval_dir.glob(f"*__{protocol}__{mode}.csv"))
+        found = sorted(found)
         if test_label is not None:
             found = [p for p in found if p.name.startswith(f"{safe_name(test_label)}__")]
         if len(found) != 1:
             names = ", ".join(p.name for p in self.eval_dir.glob("*.csv")) or "none"
             what = "no" if not found else "several"
             raise DerainBenchError(
-                f"{what} {protocol}/{mode} evaluations in {self.eval_dir} ({names}); "
-                f"name one with --test"
+                f"{what} {protocol}/{mode}/{checkpoint} evaluations in {self.eval_dir} "
+                f"({names}); name one with --test"
             )
         return found[0]
 

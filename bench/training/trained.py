@@ -1,4 +1,9 @@
-"""A trained (or imported) run read back: its configuration, checkpoint and generator."""
+"""A trained (or imported) run read back: its configuration, checkpoint and generator.
+
+A run offers up to three generators (``--checkpoint``): ``last`` (the weights at the last step),
+``best`` (at the best validation score, checkpoints/best.pt) and ``ema`` (the moving average of
+the weights at the last step, kept in last.pt).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from derainbench.training.checkpoint import load_checkpoint, load_weights
 from derainbench.training.components import build_generator
 from derainbench.training.runfolder import RunFolder
 
+CHECKPOINTS = ("last", "best", "ema")
+
 
 @dataclass
 class TrainedRun:
@@ -24,31 +31,50 @@ class TrainedRun:
     config: ExperimentConfig
     state: dict[str, Any]
     checkpoint: Path
+    #: Which generator: "last", "best" or "ema".
+    which: str = "last"
 
     @property
     def step(self) -> int:
         return int(self.state["step"])
 
     @property
+    def label(self) -> str:
+        """Which weights, at which step (``ema@300``): a leaderboard row records it."""
+        return f"{self.which}@{self.step}"
+
+    @property
     def config_hash(self) -> str:
         return self.state.get("config_hash") or self.config.hash
 
 
-def read_run(checkpoint: Path | str) -> TrainedRun:
-    """A run folder (or one of its checkpoint files) and its checkpoint, plug-ins reloaded."""
+def read_run(checkpoint: Path | str, which: str = "last") -> TrainedRun:
+    """A run folder (or one of its checkpoint files) and the checkpoint ``which`` names,
+    plug-ins reloaded; a checkpoint the run does not have is one line."""
+    if which not in CHECKPOINTS:
+        raise DerainBenchError(f"unknown checkpoint '{which}'; choose {', '.join(CHECKPOINTS)}")
     path = Path(checkpoint)
+    folder = RunFolder(path if path.is_dir() else path.parent.parent)
+    if path.is_dir():
+        path = folder.best_checkpoint_path if which == "best" else folder.checkpoint_path
+        if which == "best" and not path.is_file() and folder.checkpoint_path.is_file():
+            raise DerainBenchError(
+                f"{folder.root} has no best checkpoint: it was trained without validation data"
+            )
     state = load_checkpoint(path)
+    if which == "ema" and not state.get("generator_ema"):
+        raise DerainBenchError(f"{path} holds no weight average (train.ema_decay was 0)")
     config = from_stored(state["config"])
     for plugin in config.run.plugins:
         load_plugin(plugin)
-    run = RunFolder(path if path.is_dir() else path.parent.parent)
-    return TrainedRun(run, config, state, run.checkpoint_path if path.is_dir() else path)
+    return TrainedRun(folder, config, state, path, which)
 
 
 def load_run_generator(trained: TrainedRun, device: str = "auto") -> Generator:
-    """The run's generator with its trained weights, on ``device``."""
+    """The run's generator with the weights its checkpoint names, on ``device``."""
     generator = build_generator(trained.config.generator)
-    load_weights(generator, trained.state["generator"], "generator", trained.checkpoint)
+    key = "generator_ema" if trained.which == "ema" else "generator"
+    load_weights(generator, trained.state[key], "generator", trained.checkpoint)
     return generator.to(resolve_device(device))
 
 
