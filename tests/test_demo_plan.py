@@ -8,7 +8,12 @@ import pytest
 from derainbench.config import load_recipe, resolve
 from derainbench.config.recipe import Recipe
 from derainbench.errors import ConfigError, DerainBenchError
-from derainbench.experiments.demo import demo_config, demo_recipes, substitute_missing_weights
+from derainbench.experiments.demo import (
+    DemoData,
+    demo_config,
+    demo_recipes,
+    substitute_missing_weights,
+)
 
 
 def test_the_demo_trains_the_three_paper_recipes() -> None:
@@ -37,7 +42,8 @@ def test_terms_without_weights_are_replaced_or_dropped_and_said(tmp_path, monkey
 
 def test_the_demo_scale_is_read_from_the_recipe_file(tmp_path) -> None:
     recipe = load_recipe("pix2pix")
-    config, _ = demo_config(recipe, 1, tmp_path / "train", tmp_path / "test")
+    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
+    config, _ = demo_config(recipe, 1, data)
     scale = recipe.demo
     assert scale is not None
     assert (config.train.steps, config.train.batch_size, config.train.crop) == (
@@ -47,8 +53,15 @@ def test_the_demo_scale_is_read_from_the_recipe_file(tmp_path) -> None:
     )
     assert config.generator.options["ngf"] == 32 and config.train.seed == 1
     assert config.terms == resolve(recipe.configuration()).terms  # the losses stay the recipe's
-    half, _ = demo_config(recipe, 1, tmp_path / "train", tmp_path / "test", steps_scale=0.5)
+    # The warm-up before the adversarial game is the stated fraction of the steps, scaled
+    # steps or not; validation runs ten times a run, on the rendered validation pairs.
+    assert config.train.adversarial_start == round(scale.steps * scale.warmup) > 0
+    assert config.run.validate_every == scale.steps // 10
+    assert config.data.validation is not None
+    assert config.data.validation.options["root"] == str(tmp_path / "val")
+    half, _ = demo_config(recipe, 1, data, steps_scale=0.5)
     assert half.train.steps == round(scale.steps / 2)
+    assert half.train.adversarial_start == round(half.train.steps * scale.warmup)
 
 
 def test_a_malformed_demo_table_is_one_line() -> None:
@@ -60,3 +73,29 @@ def test_a_malformed_demo_table_is_one_line() -> None:
             {**tables, "demo": {"steps": 1, "batch_size": 1, "crop": 8,
                                 "without_weights": {"l1": "keep"}}}
         )  # fmt: skip
+
+
+def test_a_demo_warm_up_must_be_a_fraction_of_the_steps() -> None:
+    tables = load_recipe("pix2pix").configuration()
+    with pytest.raises(ConfigError, match=r"demo.warmup must be in \[0, 1\) \(got 1.5\)"):
+        Recipe.from_tables(
+            {**tables, "demo": {"steps": 4, "batch_size": 1, "crop": 8, "warmup": 1.5}}
+        )
+
+
+def test_the_demo_end_to_end_says_how_each_recipe_compares_with_the_rainy_input(tmp_path):
+    from derainbench.experiments.demo import run_demo
+
+    result = run_demo(
+        tmp_path / "demo", recipes=["deblurgan"], seeds=2, steps_scale=0.01, n_train=4,
+        n_test=2, size=96, leaderboard=tmp_path / "lb.csv", device="cpu", processes=1,
+    )  # fmt: skip
+    [verdict] = result.verdicts
+    scores = [run.evaluation.means["psnr"] for run in result.runs]
+    assert verdict.seeds == 2 and verdict.psnr_mean == pytest.approx(sum(scores) / 2)
+    assert verdict.input_psnr == result.baseline.means["psnr"]
+    assert verdict.margin == pytest.approx(verdict.psnr_mean - verdict.input_psnr)
+    assert result.curves is not None and result.curves.is_file()
+    for run in result.runs:
+        rows = (run.run_dir / "validation.csv").read_text().splitlines()
+        assert len(rows) == 1 + 6  # header, then every step: 6 steps, validated every step

@@ -78,3 +78,22 @@ def test_quality_against_cost_plot(board, tmp_path) -> None:
         app, ["leaderboard", "--path", str(board), "--plot", str(plot), "--cost", "latency_ms"]
     )
     assert result.exit_code == 2 and "no 'latency_ms' values" in result.stderr
+
+
+def test_the_weights_a_row_scored_are_never_pooled_with_other_weights(tmp_path) -> None:
+    """last, best and ema rows of one configuration are separate entries, not seeds of one
+    mixed mean; the same kind of weights pools across seeds whatever the step it was taken at;
+    rows written before checkpoints were recorded count as last."""
+    path = tmp_path / "board.csv"
+    scored = {("", 0): 20.0, ("last@4", 1): 22.0, ("ema@4", 0): 25.0, ("ema@6", 1): 27.0}
+    for (checkpoint, seed), psnr in scored.items():
+        append_row(path, {
+            "run_id": f"a-s{seed}", "config_hash": "aaa", "test_data": "set:test",
+            "protocol": "y-matlab", "g_mode": "eval", "psnr": psnr, "seed": seed,
+            "checkpoint": checkpoint,
+        })  # fmt: skip
+    configs = aggregate_seeds(read_leaderboard(path)).set_index("weights")
+    assert sorted(configs.index) == ["ema", "last"]
+    assert configs.loc["last", "psnr_mean"] == pytest.approx(21.0)
+    assert configs.loc["ema", "psnr_mean"] == pytest.approx(26.0)
+    assert (configs["n_seeds"] == 2).all()

@@ -111,3 +111,45 @@ def test_r1_penalty_on_a_linear_critic() -> None:
     assert value.item() == pytest.approx(0.5 * weight.pow(2).sum().item(), rel=1e-5)
     value.backward()  # differentiable with respect to the critic's parameters
     torch.testing.assert_close(critic.weight.grad, weight, rtol=1e-5, atol=1e-6)
+
+
+def test_a_warm_up_trains_the_generator_alone_until_the_adversarial_start(tmp_path) -> None:
+    """train.adversarial_start=N: steps 1..N learn from the loss terms alone (the discriminator
+    neither judges nor learns); from step N+1 the game runs."""
+    run = tmp_path / "run"
+    train(tiny_config("train.adversarial_start=2", "run.log_every=1", steps=4), run)
+    rows = (run / "log.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    logged = [dict(zip(header, line.split(","), strict=True)) for line in rows[1:]]
+    assert [r["step"] for r in logged] == ["1", "2", "3", "4"]
+    assert [bool(r["d_adv"]) for r in logged] == [False, False, True, True]
+    assert [bool(r["g_adv"]) for r in logged] == [False, False, True, True]
+    assert all(r["g_l1"] for r in logged)
+
+
+def test_a_warm_up_step_leaves_the_discriminator_untouched() -> None:
+    config = tiny_config()
+    parts = build_components(config, frozenset())
+    before = [p.detach().clone() for p in parts.discriminator.parameters()]
+    optimizers = Optimizers(
+        torch.optim.Adam(parts.generator.parameters(), lr=1e-3),
+        torch.optim.Adam(parts.discriminator.parameters(), lr=1e-3),
+    )
+    rainy, clean = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    precision = Precision("fp32", torch.device("cpu"))
+    losses = train_step(
+        parts, optimizers, StepSettings(), precision, rainy, clean, 1, adversarial=False
+    )
+    assert set(losses.as_floats()) == {"g_l1", "g"}
+    assert all(
+        torch.equal(a, b) for a, b in zip(before, parts.discriminator.parameters(), strict=True)
+    )
+    train_step(parts, optimizers, StepSettings(), precision, rainy, clean, 2)
+    assert not all(
+        torch.equal(a, b) for a, b in zip(before, parts.discriminator.parameters(), strict=True)
+    )
+
+
+def test_a_negative_adversarial_start_is_refused() -> None:
+    with pytest.raises(DerainBenchError, match="train.adversarial_start must not be negative"):
+        tiny_config("train.adversarial_start=-1")

@@ -86,3 +86,40 @@ def test_validation_resumes_where_the_run_stopped(tmp_path) -> None:
     assert (resumed / "validation.csv").read_text().count(chr(10)) == 3  # header and steps 2, 4
     for key, value in load_checkpoint(straight)["generator_ema"].items():
         assert torch.equal(value, load_checkpoint(resumed)["generator_ema"][key]), key
+
+
+def test_validation_rows_carry_the_rainy_inputs_level(validated_run) -> None:
+    from derainbench.datasets.build import build_dataset
+    from derainbench.evaluation.baselines import InputAsOutput
+    from derainbench.evaluation.evaluate import evaluate_generator
+
+    rows = list(csv.DictReader((validated_run / "validation.csv").open()))
+    data = build_dataset("toyrain-sk", {"split": "test", "n": 2, "size": 40})
+    level = evaluate_generator(InputAsOutput(), data, "y-matlab").means
+    for row in rows:
+        assert float(row["input_psnr"]) == pytest.approx(level["psnr"], abs=1e-5)
+        assert float(row["input_ssim"]) == pytest.approx(level["ssim"], abs=1e-5)
+    assert float(rows[0]["input_psnr"]) != float(rows[0]["psnr"])  # not the model's own score
+
+
+def test_val_fraction_carves_validation_pairs_out_of_a_training_folder(tmp_path) -> None:
+    from derainbench.datasets.build import build_dataset
+    from derainbench.datasets.synthdrop.writer import write_synthdrop
+    from derainbench.experiments.check import check
+    from derainbench.experiments.compose import compose
+
+    data = tmp_path / "raindrop"  # (a parent named like a test set would be refused)
+    write_synthdrop(data / "train", 12, 64, "medium", 0, "train")
+    folder = {"name": "paired-folder", "root": str(data / "train")}
+    config = compose("pix2pix", train_data=folder, val_fraction=0.25, crop=32,
+                     overrides=["generator.num_downs=5", "generator.ngf=4",
+                                "discriminator.ndf=4"])  # fmt: skip
+    train_set = build_dataset(config.data.train.name, config.data.train.options)
+    validation = build_dataset(config.data.validation.name, config.data.validation.options)
+    names = {r.name for r, _ in train_set.pairs}, {r.name for r, _ in validation.pairs}
+    assert not names[0] & names[1] and len(names[0] | names[1]) == 12  # a partition
+    assert 0 < len(names[1]) < 12
+    report = check(config, dry_step=False)
+    assert (report.train_pairs, report.validation_pairs) == (len(names[0]), len(names[1]))
+    with pytest.raises(DerainBenchError, match="has its own splits"):
+        compose("pix2pix", val_fraction=0.25)  # SynthDrop: use its val split instead

@@ -39,12 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     work = args.work or Path(tempfile.mkdtemp(prefix="precision-quality-"))
-    train_dir, test_dir = render_demo_data(work, 64, 12, 160, "medium")
+    data = render_demo_data(work, 64, 12, 160, "medium")
     recipe = load_recipe(args.recipe)
     rows = []
     for precision in args.precisions.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
-            config, _ = demo_config(recipe, seed, train_dir, test_dir, args.steps_scale, "cpu")
+            config, _ = demo_config(recipe, seed, data, args.steps_scale, "cpu")
             config = config.replaced(run={"precision": precision})
             folder = work / "runs" / f"{args.recipe}-{precision}-s{seed}"
             result = run_experiment(config, run_dir=folder, resume=True, record=False,

@@ -35,43 +35,66 @@ def demo_command(
     ] = "medium",
     leaderboard: LeaderboardPath = None,
     device: Device = "auto",
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            help="Runs trained side by side on a CPU (default: one per core); 1 on a GPU.",
+        ),
+    ] = None,
 ) -> None:
     """Run the main job end to end on built-in synthetic data (minutes on a CPU).
 
-    Renders a small SynthDrop-SK set (raindrops on the photos shipped with scikit-image), trains
-    every recipe that declares a demo scale (pix2pix, Attentive GAN, DeblurGAN) with several
-    seeds, evaluates each under the y-matlab protocol, appends to the leaderboard and shows the
-    configurations with mean ± CI over seeds. Rerunning continues an interrupted demo and
-    reuses finished work.
+    Renders a small SynthDrop-SK set (raindrops over dead-leaves scenes and training photos;
+    validation pairs; test pairs on held-out photos), trains every recipe that declares a demo
+    scale (pix2pix, Attentive GAN, DeblurGAN) with several seeds, side by side on the CPU's
+    cores, validating as they train; evaluates each under the y-matlab protocol, appends to the
+    leaderboard, says whether each recipe beats the untouched rainy input, and draws the
+    validation curves. Rerunning continues an interrupted demo and reuses finished work.
     """
     import derainbench as db
+    from derainbench.experiments.demo import DEMO_CHECKPOINT
 
     result = db.demo(
         out, recipes=recipes or [], seeds=seeds, steps_scale=steps_scale, n_train=n_train,
         n_test=n_test, size=size, preset=preset, leaderboard=leaderboard, device=device,
-        console=err_console,
+        processes=processes, console=err_console,
     )  # fmt: skip
     for run in result.runs:
         if run.evaluation is not None:
             means = "  ".join(f"{k} {v:.4f}" for k, v in run.evaluation.means.items())
             console.print(f"{run.training.run.run_id}: {means}")
-    console.rule("results: full-size held-out test images, y-matlab, mean ± 95 % CI over seeds")
+    console.rule(
+        f"results: full-size held-out test images, y-matlab, the {DEMO_CHECKPOINT} weights, "
+        f"mean ± 95 % CI over seeds"
+    )
     baseline = result.baseline.means
     console.print(
         f"for context, the rainy input itself scores PSNR {baseline['psnr']:.2f} dB, "
         f"SSIM {baseline['ssim']:.4f}"
     )
-    table = db.leaderboard(result.leaderboard, where=[f"test_data={result.test_label}"],
-                           formatted=True)  # fmt: skip
+    for verdict in result.verdicts:
+        spread = f" ± {verdict.psnr_sd:.2f} (sd)" if verdict.seeds > 1 else ""
+        word = "above" if verdict.margin > 0 else "BELOW"
+        console.print(
+            f"{verdict.recipe}: PSNR {verdict.psnr_mean:.2f}{spread} dB over {verdict.seeds} "
+            f"seeds, {abs(verdict.margin):.2f} dB {word} the rainy input",
+            highlight=False,
+        )
+    where = [f"test_data={result.test_label}", f"weights={DEMO_CHECKPOINT}"]
+    table = db.leaderboard(result.leaderboard, where=where, formatted=True)
     print_table(table, f"leaderboard: configs ({len(table)} rows)")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     first, last = result.runs[0].run_dir, result.runs[-1].run_dir
     console.print(
         f"\nfiles: leaderboard {result.leaderboard} (every row), plot {result.plot}\n"
-        f"       run folders {result.data / 'runs'}/* (config.toml, log.csv, samples/ grids of "
-        f"rainy | restored | clean, checkpoints/, eval/ per-image CSVs)\n"
+        f"       validation curves {result.curves}\n"
+        f"       run folders {result.data / 'runs'}/* (config.toml, log.csv, validation.csv, "
+        f"samples/ grids of rainy | restored | clean, checkpoints/ last, best and the average "
+        f"ema, eval/ per-image CSVs, tensorboard/: tensorboard --logdir {result.data / 'runs'})\n"
         f"next:  derain-bench derain {first} {result.data / 'test' / 'data'} "
+        f"--checkpoint {DEMO_CHECKPOINT} "
         f"--out {out / 'derained'}\n"
-        f"       derain-bench compare {first} {last}"
+        f"       derain-bench compare {first} {last} --checkpoint {DEMO_CHECKPOINT}"
     )

@@ -107,6 +107,9 @@ class DemoScale:
     steps: int
     batch_size: int
     crop: int
+    #: The fraction of the steps trained on the loss terms alone before the adversarial game
+    #: starts (train.adversarial_start): a pixel-loss warm-up, as ESRGAN pre-trains.
+    warmup: float = 0.0
     set: tuple[str, ...] = ()
     #: Loss term → None (dropped) or the table of the term that stands in when the term's
     #: pretrained weights are absent; every substitution is printed and recorded.
@@ -121,6 +124,8 @@ class DemoScale:
             if key not in plain:
                 raise ConfigError(f"[demo] needs '{key}'")
         scale = settings_section(_DemoTable, plain, "demo")
+        if not 0.0 <= scale.warmup < 1.0:
+            raise ConfigError(f"demo.warmup must be in [0, 1) (got {scale.warmup})")
         stand_ins: dict[str, Mapping[str, Any] | None] = {}
         for term, replacement in dict(table.get("without_weights", {})).items():
             if replacement == DROP:
@@ -135,6 +140,7 @@ class DemoScale:
             steps=scale.steps,
             batch_size=scale.batch_size,
             crop=scale.crop,
+            warmup=scale.warmup,
             set=scale.set,
             without_weights=stand_ins,
         )
@@ -145,6 +151,7 @@ class _DemoTable:
     steps: int = 1
     batch_size: int = 1
     crop: int = 1
+    warmup: float = 0.0
     set: tuple[str, ...] = ()
 
 

@@ -242,8 +242,16 @@ class TrainSettings:
     #: Decay of the exponential moving average of the generator's weights, kept beside them
     #: and evaluated as the "ema" checkpoint (0: none). Warmed up: early steps average less.
     ema_decay: float = 0.999
+    #: The first step at which the adversarial game runs: before it, the generator learns from
+    #: its loss terms alone and the discriminator waits (a pixel-loss warm-up, as ESRGAN
+    #: pre-trains its generator). 0: adversarial from the first step, as the papers train.
+    adversarial_start: int = 0
 
     def __post_init__(self) -> None:
+        if self.adversarial_start < 0:
+            raise ConfigError(
+                f"train.adversarial_start must not be negative (got {self.adversarial_start})"
+            )
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train.ema_decay must be in [0, 1) (got {self.ema_decay})")
         # Zero steps describes a run made elsewhere (imported weights); training refuses it.

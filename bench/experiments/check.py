@@ -10,7 +10,12 @@ from typing import Any
 
 from derainbench.config import ExperimentConfig
 from derainbench.contracts import count_parameters
-from derainbench.training.components import build_components, build_test_set, build_training_set
+from derainbench.training.components import (
+    build_components,
+    build_test_set,
+    build_training_set,
+    build_validation_set,
+)
 from derainbench.training.dry_run import dry_step as run_dry_step
 from derainbench.training.runfolder import default_run_id
 
@@ -23,6 +28,10 @@ class CheckReport:
     run_dir: str
     config_hash: str
     train_pairs: int
+    #: Validation pairs scored during training (0: none, so no best checkpoint).
+    validation_pairs: int
+    #: Where the attention loss's masks come from ("" when no term uses masks).
+    masks: str
     generator: str
     generator_parameters: int
     discriminator: str
@@ -45,7 +54,12 @@ def check(
     train_set = build_training_set(config)
     if config.data.test is not None:
         build_test_set(config)  # the test data must be usable too
+    validation_set = build_validation_set(config)
     parts = build_components(config, train_set.provides)
+    has_masks = "mask" in train_set.provides
+    masks = "; ".join(
+        dict.fromkeys(d for t in parts.terms if (d := t.module.mask_description(has_masks)))
+    )
     parameters = count_parameters(parts.generator), count_parameters(parts.discriminator)
     if dry_step:
         run_dry_step(config, parts, train_set)
@@ -53,6 +67,8 @@ def check(
         run_dir=str(run_dir or Path("runs") / default_run_id(config)),
         config_hash=config.hash,
         train_pairs=len(train_set),
+        validation_pairs=len(validation_set) if validation_set is not None else 0,
+        masks=masks,
         generator=config.generator.name,
         generator_parameters=parameters[0],
         discriminator=config.discriminator.name,

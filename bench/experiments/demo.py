@@ -9,11 +9,13 @@ the recipe's own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 
 from derainbench.config import ExperimentConfig, Recipe, load_recipe
@@ -27,16 +29,24 @@ from derainbench.errors import DerainBenchError
 from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import Evaluation, evaluate_generator
 from derainbench.experiments.compose import compose
-from derainbench.experiments.runner import ExperimentResult, run_experiment
+from derainbench.experiments.parallel import PlannedRun, run_side_by_side
+from derainbench.experiments.runner import ExperimentResult
 from derainbench.models.pretrained import MissingWeightsError
 from derainbench.registries import RECIPES, TERMS
+from derainbench.reporting.curves import plot_validation_curves, read_validation_curves
 from derainbench.reporting.leaderboard import default_path, read_leaderboard
 from derainbench.reporting.plots import plot_quality_vs_cost
-from derainbench.reporting.views import aggregate_seeds, filter_rows
+from derainbench.reporting.views import aggregate_seeds, filter_rows, with_weights
+from derainbench.training.runfolder import default_run_id
 
 #: Run settings of demo runs: frequent sample grids and checkpoints, so that an interrupted
-#: demo loses little and the grids show training progress.
+#: demo loses little and the grids show training progress. Validation runs ten times a run.
 DEMO_RUN_SETTINGS = ("run.sample_every=50", "run.checkpoint_every=25")
+VALIDATIONS_PER_RUN = 10
+#: The weights the demo scores: the exponential moving average of the generator's weights
+#: (train.ema_decay), which at the demo's high generator learning rates is steadier than the
+#: last step's weights. Every row says so (checkpoint=ema); the other weights stay in the runs.
+DEMO_CHECKPOINT = "ema"
 
 
 def demo_recipes(names: Sequence[str] = ()) -> list[Recipe]:
@@ -75,60 +85,115 @@ def substitute_missing_weights(recipe: Recipe) -> tuple[dict[str, Any], list[str
     return tables, notes
 
 
+@dataclass(frozen=True)
+class DemoData:
+    """The rendered folders: training, validation (scored during training) and test pairs."""
+
+    train: Path
+    validation: Path
+    test: Path
+
+    @property
+    def root(self) -> Path:
+        return self.train.parent
+
+
 def render_demo_data(
-    out: Path, n_train: int, n_test: int, size: int, preset: str
-) -> tuple[Path, Path]:
-    """SynthDrop-SK train and held-out-photo test folders under ``out`` (reused when present).
+    out: Path, n_train: int, n_test: int, size: int, preset: str, n_val: int = 16
+) -> DemoData:
+    """SynthDrop-SK train, validation and held-out-photo test folders under ``out`` (reused
+    when present).
 
     Written to disk, so that the runs read it through the same paired-folder path as real data.
     The folder names the renderer version and preset, so a changed set never resumes a run
     trained on the old one.
     """
     data = out / f"synthdrop-v{RENDERER_VERSION}-dl{DEAD_LEAVES_VERSION}-{preset}"
-    for split, count in (("train", n_train), ("test", n_test)):
+    for split, count in (("train", n_train), ("val", n_val), ("test", n_test)):
         write_synthdrop(data / split, count, size, preset, 0, split)
-    return data / "train", data / "test"
+    return DemoData(data / "train", data / "val", data / "test")
 
 
 def demo_config(
     recipe: Recipe,
     seed: int,
-    train_dir: Path,
-    test_dir: Path,
+    data: DemoData,
     steps_scale: float = 1.0,
     device: str = "auto",
 ) -> tuple[ExperimentConfig, list[str]]:
-    """One recipe at its demo scale on the rendered folders; and the weight substitution notes."""
+    """One recipe at its demo scale on the rendered folders; and the weight substitution notes.
+
+    ``steps_scale`` multiplies the steps; the warm-up stays the same fraction of them."""
     if recipe.demo is None:
         raise DerainBenchError(f"recipe '{recipe.name}' declares no [demo] scale")
     tables, notes = substitute_missing_weights(recipe)
     scale = recipe.demo
+    steps = max(1, round(scale.steps * steps_scale))
+    schedule = (
+        f"train.adversarial_start={round(steps * scale.warmup)}",
+        f"run.validate_every={max(1, steps // VALIDATIONS_PER_RUN)}",
+    )
     config = compose(
         Recipe.from_tables(tables),
         # The exact soft masks from the files, for the attention loss.
-        train_data={"name": "paired-folder", "root": str(train_dir), "mask_rule": "file"},
-        test_data={"name": "paired-folder", "root": str(test_dir)},
-        steps=max(1, round(scale.steps * steps_scale)),
+        train_data={"name": "paired-folder", "root": str(data.train), "mask_rule": "file"},
+        validation_data={"name": "paired-folder", "root": str(data.validation)},
+        test_data={"name": "paired-folder", "root": str(data.test)},
+        steps=steps,
         batch_size=scale.batch_size,
         crop=scale.crop,
         seed=seed,
         device=device,
-        overrides=[*scale.set, *DEMO_RUN_SETTINGS],
+        overrides=[*scale.set, *DEMO_RUN_SETTINGS, *schedule],
     )
     return config, notes
 
 
+@dataclass(frozen=True)
+class DemoVerdict:
+    """One recipe's demo models against the rainy input on the held-out test images."""
+
+    recipe: str
+    seeds: int
+    psnr_mean: float
+    psnr_sd: float
+    input_psnr: float
+
+    @property
+    def margin(self) -> float:
+        """Mean PSNR above the input's, dB (negative: worse than doing nothing)."""
+        return self.psnr_mean - self.input_psnr
+
+
 @dataclass
 class DemoResult:
-    """What the demo made: data, runs, the rainy input's score, notes, plot and leaderboard."""
+    """What the demo made: data, runs, the rainy input's score, verdicts, notes, plots and
+    leaderboard."""
 
     data: Path
     test_label: str
     runs: list[ExperimentResult]
     baseline: Evaluation
+    verdicts: list[DemoVerdict]
     notes: list[str]
     plot: Path | None
+    curves: Path | None
     leaderboard: Path
+
+
+def verdicts(
+    planned: Sequence[tuple[str, int]], runs: Sequence[ExperimentResult], input_psnr: float
+) -> list[DemoVerdict]:
+    """Each recipe's mean (and spread) test PSNR over its seeds, beside the input's."""
+    by_recipe: dict[str, list[float]] = {}
+    for (recipe, _), run in zip(planned, runs, strict=True):
+        if run.evaluation is not None:
+            by_recipe.setdefault(recipe, []).append(run.evaluation.means["psnr"])
+    out = []
+    for recipe, values in by_recipe.items():
+        spread = pd.Series(values).std(ddof=1) if len(values) > 1 else math.nan
+        out.append(DemoVerdict(recipe, len(values), sum(values) / len(values), spread, input_psnr))
+    return out
 
 
 def run_demo(
@@ -143,41 +208,70 @@ def run_demo(
     preset: str = "medium",
     leaderboard: Path | str | None = None,
     device: str = "auto",
+    processes: int | None = None,
     console: Console | None = None,
 ) -> DemoResult:
-    """Render the data, train and evaluate every demo recipe × seed (resuming or reusing earlier
-    work; a finished run's row is not appended twice), score the rainy input, draw the plot."""
+    """Render the data, train and evaluate every demo recipe × seed (side by side on a CPU's
+    cores; resuming or reusing earlier work; a finished run's row is not appended twice), score
+    the rainy input, draw quality against cost and the validation curves."""
     console = console or Console(stderr=True)
     chosen = demo_recipes(recipes)
     out = output_folder(out)
     board = Path(leaderboard) if leaderboard is not None else default_path()
     console.rule(f"data: {SYNTHDROP_NAME} v{RENDERER_VERSION}, raindrops rendered on real photos")
-    train_dir, test_dir = render_demo_data(out, n_train, n_test, size, preset)
+    data = render_demo_data(out, n_train, n_test, size, preset)
     console.print(
-        f"{n_train} training and {n_test} held-out-photo test pairs in {train_dir.parent}"
+        f"{n_train} training pairs (dead-leaves scenes and training photos), 16 validation "
+        f"pairs and {n_test} held-out-photo test pairs in {data.root}"
     )
     notes: list[str] = []
-    runs: list[ExperimentResult] = []
-    for number, recipe in enumerate(chosen, 1):
+    planned: list[tuple[str, int]] = []
+    batch: list[PlannedRun] = []
+    for recipe in chosen:
         for seed in range(seeds):
-            console.rule(f"{number}/{len(chosen)} {recipe.name}, seed {seed}: train and evaluate")
-            config, run_notes = demo_config(recipe, seed, train_dir, test_dir, steps_scale, device)
+            config, run_notes = demo_config(recipe, seed, data, steps_scale, device)
             notes += [n for n in run_notes if n not in notes]
-            result = run_experiment(
-                config,
-                runs_root=train_dir.parent / "runs",
-                resume=True,
-                leaderboard=board,
-                skip_if_recorded=True,
-                console=console,
-            )
-            runs.append(result)
-    test_label = dataset_label("paired-folder", {"root": str(test_dir)})
+            planned.append((recipe.name, seed))
+            folder = data.root / "runs" / default_run_id(config)
+            batch.append(PlannedRun(config, folder, DEMO_CHECKPOINT))
+    test_label = dataset_label("paired-folder", {"root": str(data.test)})
     baseline = evaluate_generator(
-        InputAsOutput(), build_dataset("paired-folder", {"root": str(test_dir)}), "y-matlab",
+        InputAsOutput(), build_dataset("paired-folder", {"root": str(data.test)}), "y-matlab",
         console=console,
     )  # fmt: skip
+    console.rule(f"training {len(batch)} runs ({len(chosen)} recipes × {seeds} seeds)")
+    done: list[str] = []
+
+    def report(run: PlannedRun, result: ExperimentResult) -> None:
+        done.append(run.run_dir.name)
+        psnr = result.evaluation.means["psnr"] if result.evaluation is not None else math.nan
+        console.print(
+            f"{len(done)}/{len(batch)} {run.run_dir.name}: test PSNR {psnr:.2f} dB "
+            f"({psnr - baseline.means['psnr']:+.2f} against the rainy input), "
+            f"{result.training.train_seconds:.0f} s of training"
+        )
+
+    console.print(f"progress of each run: {data.root / 'runs'}/<run>/console.log")
+    runs = run_side_by_side(batch, leaderboard=board, processes=processes, console=console,
+                            on_finish=report)  # fmt: skip
     plot = out / "quality-vs-cost.png"
-    frame = filter_rows(read_leaderboard(board), [f"test_data={test_label}"])
+    frame = filter_rows(
+        with_weights(read_leaderboard(board)),
+        [f"test_data={test_label}", f"weights={DEMO_CHECKPOINT}"],
+    )
     plot_quality_vs_cost(aggregate_seeds(frame), plot)
-    return DemoResult(train_dir.parent, test_label, runs, baseline, notes, plot, board)
+    curves = read_validation_curves(
+        [({"recipe": name, "variant": name, "seed": seed,
+           "adversarial_start": run.config.train.adversarial_start}, run.run_dir)
+         for (name, seed), run in zip(planned, batch, strict=True)]
+    )  # fmt: skip
+    curves_plot = None
+    if not curves.empty:
+        curves_plot = plot_validation_curves(
+            curves, out / "validation-curves.png", weights=DEMO_CHECKPOINT,
+            title="demo: validation PSNR during training (SynthDrop val split)",
+        )  # fmt: skip
+    return DemoResult(
+        data.root, test_label, runs, baseline, verdicts(planned, runs, baseline.means["psnr"]),
+        notes, plot, curves_plot, board,
+    )  # fmt: skip

@@ -131,17 +131,20 @@ def run_experiment(
     record: bool = True,
     options: EvaluationOptions | None = None,
     skip_if_recorded: bool = False,
+    checkpoint: str = "last",
     console: Console | None = None,
 ) -> ExperimentResult:
     """Train ``config`` into ``run_dir`` (default: RUNS_ROOT/<run id>), then, when it names
-    test data and ``evaluate`` is set, evaluate it and record the row. With ``resume``, an
-    interrupted run continues from its checkpoint and a finished one is reused as it is."""
+    test data and ``evaluate`` is set, evaluate its ``checkpoint`` (last, best or ema) and
+    record the row. With ``resume``, an interrupted run continues from its checkpoint and a
+    finished one is reused as it is."""
     folder = Path(run_dir) if run_dir is not None else Path(runs_root) / default_run_id(config)
     training = train(config, folder, resume=resume, console=console)
     evaluation = None
     if evaluate and training.config.data.test is not None:
         evaluation = evaluate_run(
             folder,
+            checkpoint=checkpoint,
             device=training.config.run.device,
             leaderboard=leaderboard,
             record=record,

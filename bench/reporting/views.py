@@ -13,16 +13,32 @@ from derainbench.metrics.scores import Score, get_score, score_columns
 from derainbench.reporting.statistics import confidence_halfwidth, format_mean_ci
 
 VIEWS = ("configs", "runs")
-# A configuration evaluated one way: same hash, test set, protocol and generator mode.
+# A configuration evaluated one way: same hash, test set, protocol and generator mode (and the
+# same weights of it, last, best or ema: never pooled across them; see with_weights).
 GROUP_KEYS = ["config_hash", "test_data", "protocol", "g_mode"]
 DESCRIPTIVE = ["recipe", "generator", "discriminator", "objective", "terms", "train_data"]
 COSTS = ["g_params", "d_params", "g_macs", "latency_ms", "peak_memory_mb", "train_seconds"]
 # What the configuration view shows around the scores (exports keep mean, std and CI apart).
-CONFIG_LEAD = ["recipe", "generator", "discriminator", "objective", "test_data", "protocol"]
+CONFIG_LEAD = [
+    "recipe", "generator", "discriminator", "objective", "test_data", "protocol", "weights",
+]  # fmt: skip
 CONFIG_TAIL = ["g_params", "g_macs", "latency_ms"]
 # What the runs view shows by default (the CSV keeps everything).
-RUN_LEAD = ["run_id", "generator", "discriminator", "test_data", "protocol", "n_images"]
+RUN_LEAD = [
+    "run_id", "generator", "discriminator", "test_data", "protocol", "checkpoint", "n_images",
+]  # fmt: skip
 RUN_TAIL = ["seed", "steps", "g_params"]
+
+
+def with_weights(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a ``weights`` column: which of a run's weights a row scored, ``last``,
+    ``best`` or ``ema``, from its ``checkpoint`` (``ema@300``: the kind, not the step, so that
+    the best weights of two seeds, found at different steps, pool). Rows from before runs kept
+    several checkpoints scored the last weights."""
+    if "checkpoint" not in frame:
+        return frame.assign(weights="last")
+    kind = frame["checkpoint"].fillna("").astype(str).str.partition("@")[0]
+    return frame.assign(weights=kind.replace("", "last"))
 
 
 def _test_set(frame: pd.DataFrame) -> pd.Series:
@@ -44,8 +60,8 @@ def aggregate_seeds(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     missing = [k for k in GROUP_KEYS if k not in frame.columns]
     if missing:
         raise DerainBenchError(f"the leaderboard lacks the column(s) {', '.join(missing)}")
-    frame = frame.assign(_test_set=_test_set(frame))
-    keys = ["config_hash", "_test_set", "protocol", "g_mode"]
+    frame = with_weights(frame.assign(_test_set=_test_set(frame)))
+    keys = ["config_hash", "_test_set", "protocol", "g_mode", "weights"]
     if "seed" in frame:
         frame = frame.drop_duplicates([*keys, "seed"], keep="last")
     scores = score_columns(frame.columns)
@@ -123,7 +139,7 @@ def leaderboard_view(
     filtered, best first by ``sort``; ``formatted`` gives 'mean ± CI' strings for people."""
     if view not in VIEWS:
         raise DerainBenchError(f"unknown view '{view}'; choose {' or '.join(VIEWS)}")
-    frame = filter_rows(frame, where)
+    frame = filter_rows(with_weights(frame), where)
     column, score = sort_key(view, sort)
     if view == "configs":
         table = aggregate_seeds(frame) if not frame.empty else frame

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import signal
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -382,11 +383,16 @@ def _train(
                     mask = _to(batch["mask"], torch_device, fast) if "mask" in batch else None
                     lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
                     losses = train_step(
-                        parts, optimizers, settings, precision, rainy, clean, step + 1, mask
-                    )
+                        parts, optimizers, settings, precision, rainy, clean, step + 1, mask,
+                        adversarial=step >= config.train.adversarial_start,
+                    )  # fmt: skip
                     pending.append((step + 1, losses))
-                    for scheduler in schedulers:
-                        scheduler.step()
+                    with warnings.catch_warnings():
+                        # The rate follows the step count: during a warm-up the waiting
+                        # discriminator's schedule advances without updates, as intended.
+                        warnings.filterwarnings("ignore", message="Detected call of `lr_sched")
+                        for scheduler in schedulers:
+                            scheduler.step()
                     step += 1
                     now = time.perf_counter()
                     train_seconds += now - tick

@@ -240,6 +240,15 @@ class LossLog:
         if self.columns is None:
             self.columns = list(row)
             self._write_all([])
+        new = [key for key in row if key not in self.columns]
+        if new:
+            # Losses that start later (the adversarial ones after a warm-up) widen the table;
+            # earlier rows keep empty cells in the new columns.
+            with self.path.open(newline="", encoding="utf-8") as stream:
+                rows = list(csv.DictReader(stream))
+            at = self.columns.index("seconds") if "seconds" in self.columns else len(self.columns)
+            self.columns[at:at] = new
+            self._write_all(rows)
         with self.path.open("a", newline="", encoding="utf-8") as stream:
             writer = csv.DictWriter(stream, fieldnames=self.columns, extrasaction="ignore")
             writer.writerow(row)

@@ -220,15 +220,20 @@ def train_step(
     clean: Tensor,
     step: int,
     mask: Tensor | None = None,
+    adversarial: bool = True,
 ) -> StepLosses:
     """``d_steps`` discriminator updates then one generator update; the losses, on the device
-    (nothing here waits for the device: see :class:`StepLosses`)."""
+    (nothing here waits for the device: see :class:`StepLosses`). Without ``adversarial`` (a
+    warm-up step) the discriminator neither learns nor judges: the generator learns from its
+    loss terms alone."""
     generator, discriminator = parts.generator, parts.discriminator
     losses = StepLosses()
     with precision.autocast():
         restoration = restored(generator, rainy)
 
     # Discriminator: real pairs towards "real", the detached restoration towards "fake".
+    if not adversarial:
+        discriminator = None
     if discriminator is not None and optimizers.discriminator is not None:
         set_requires_grad(discriminator, True)
         for update in range(settings.d_steps):

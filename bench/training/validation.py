@@ -15,6 +15,7 @@ from rich.console import Console
 from derainbench.contracts import Generator
 from derainbench.datasets.base import PairedDataset
 from derainbench.errors import ConfigError
+from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import evaluate_generator
 from derainbench.registries import SCORES
 
@@ -49,6 +50,8 @@ class Validator:
     path: Path
     console: Console
     history: list[dict[str, float]] = field(default_factory=list)
+    #: The untouched rainy input's scores on the same data: the level a curve must beat.
+    input_scores: dict[str, float] | None = None
 
     @classmethod
     def create(
@@ -68,9 +71,18 @@ class Validator:
         ).means
         return {f"{prefix}{name}": value for name, value in means.items()}
 
+    def input_level(self) -> dict[str, float]:
+        """The rainy input's scores on the validation data (computed once)."""
+        if self.input_scores is None:
+            self.input_scores = self.score(InputAsOutput(), prefix="input_")
+        return self.input_scores
+
     def record(self, step: int, scores: dict[str, float], seconds: float) -> bool:
-        """Append a row to validation.csv; True when the criterion improved at this step."""
-        row = {"step": step, **{k: round(v, 6) for k, v in scores.items()}, "seconds": seconds}
+        """Append a row to validation.csv (with the input's level beside the scores); True
+        when the criterion improved at this step."""
+        scores_and_input = {**scores, **self.input_level()}
+        row = {"step": step, **{k: round(v, 6) for k, v in scores_and_input.items()}}
+        row["seconds"] = seconds
         self.history.append(row)
         new = not self.path.exists()
         with self.path.open("a", newline="", encoding="utf-8") as stream:

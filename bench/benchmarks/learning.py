@@ -1,0 +1,308 @@
+"""Do the recipes learn to derain? Each shipped recipe at its demo scale trained several times
+longer (``--steps-scale``, default 5) on a larger SynthDrop-SK training set, three seeds each,
+plus the Attentive GAN ablation (full model, no attentive-recurrent network, plain
+discriminator, no attention loss) at the same scale and seeds; every run validated as it trains
+and scored on the held-out-photo test pairs beside the untouched rainy input. As in the demo,
+the psnr and ssim columns score the averaged (ema) weights; psnr_last and psnr_best give the
+last and the best-on-validation weights' test PSNR beside them.
+
+    python -m derainbench.benchmarks.learning [--steps-scale 5] [--seeds 0,1,2]
+    python -m derainbench.benchmarks.learning --summary      # the table of results/learning.csv
+
+Writes ``results/learning.csv`` (one row per run; rerunning reuses finished runs and replaces
+rows of the same machine, recipe, variant, seed and steps) and ``results/learning.png``
+(validation PSNR against steps, the input's level as a dashed line). On two CPU cores the
+default plan takes about an hour and a half; runs go side by side, one per core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from rich.console import Console
+
+from derainbench.benchmarks.render_speed import cpu_name
+from derainbench.benchmarks.results_csv import merge_rows
+from derainbench.config import ExperimentConfig, load_recipe
+from derainbench.datasets.build import build_dataset
+from derainbench.evaluation.baselines import InputAsOutput
+from derainbench.evaluation.evaluate import evaluate_generator
+from derainbench.experiments.ablation import FULL, PlannedVariant, design_variants, plan
+from derainbench.experiments.demo import DemoData, demo_config, render_demo_data
+from derainbench.experiments.parallel import PlannedRun, cpu_cores, run_side_by_side
+from derainbench.experiments.runner import ExperimentResult, evaluate_run
+from derainbench.reporting.curves import plot_validation_curves, read_validation_curves
+from derainbench.reporting.statistics import mean_interval
+
+DEFAULT_CSV = Path("results") / "learning.csv"
+DEFAULT_PLOT = Path("results") / "learning.png"
+RECIPES = ("pix2pix", "attentive-gan", "deblurgan")
+#: The Attentive GAN components the ablation removes one at a time.
+ABLATION = ("no-arn", "plain-discriminator", "no-attention-loss")
+ABLATED_RECIPE = "attentive-gan"
+FIELDS = [
+    "recipe",
+    "variant",
+    "seed",
+    "steps",
+    "checkpoint",
+    "psnr",
+    "ssim",
+    "input_psnr",
+    "input_ssim",
+    "psnr_last",
+    "psnr_best",
+    "best_step",
+    "val_psnr_last",
+    "val_input_psnr",
+    "adversarial_start",
+    "train_seconds",
+    "g_params",
+    "n_train",
+    "size",
+    "device",
+    "machine",
+    "torch",
+    "date",
+    "run_dir",
+]
+KEY = ("machine", "device", "recipe", "variant", "seed", "steps")
+SIZE = 160  # px, as the demo's pairs
+#: The weights the psnr and ssim columns score, as in the demo; the last and the best-on-
+#: validation weights' test PSNR stand beside them.
+CHECKPOINT = "ema"
+
+
+@dataclass(frozen=True)
+class LearningRun:
+    """One run of the plan: which recipe and variant, which seed, its configuration."""
+
+    recipe: str
+    variant: str
+    seed: int
+    config: ExperimentConfig
+    run_dir: Path
+
+
+def plan_runs(
+    data: DemoData,
+    work: Path,
+    seeds: list[int],
+    steps_scale: float,
+    recipes: tuple[str, ...] = RECIPES,
+    ablation: bool = True,
+    device: str = "cpu",
+) -> list[LearningRun]:
+    """Every recipe × seed at ``steps_scale`` times its demo steps, then the ablation's
+    variants (the full model's runs are the recipe's own)."""
+    runs = []
+    for name in recipes:
+        recipe = load_recipe(name)
+        for seed in seeds:
+            config, _ = demo_config(recipe, seed, data, steps_scale, device)
+            runs.append(LearningRun(name, FULL, seed, config, work / name / FULL / f"s{seed}"))
+        if not ablation or name != ABLATED_RECIPE:
+            continue
+        variants = [
+            v for v in design_variants(recipe.ablation, None, (), config)[1:] if v.name in ABLATION
+        ]
+        for seed in seeds:
+            base, _ = demo_config(recipe, seed, data, steps_scale, device)
+            planned: list[PlannedVariant] = plan(base, variants, frozenset({"mask"}))
+            for item in planned:
+                if item.config is None:
+                    raise SystemExit(f"ablation variant {item.name}: {item.error}")
+                runs.append(
+                    LearningRun(
+                        name, item.name, seed, item.config, work / name / item.name / f"s{seed}"
+                    )
+                )
+    return runs
+
+
+def _machine(device: str) -> str:
+    if device != "cpu" and torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"{cpu_name()}, {cpu_cores()} cores"
+
+
+def row_of(
+    run: LearningRun, result: ExperimentResult, baseline: dict[str, float], data: dict[str, int]
+) -> dict[str, object]:
+    """The CSV row of a finished run: the averaged (ema) weights' test scores, the last and the
+    best-on-validation weights' test PSNR, and where its validation curve ended."""
+    assert result.evaluation is not None
+    quiet = Console(file=open("/dev/null", "w"))  # noqa: SIM115 - closed with the console
+    scores = {
+        which: evaluate_run(
+            run.run_dir, checkpoint=which, record=False, device="cpu", console=quiet
+        ).means["psnr"]
+        for which in ("last", "best")
+    }
+    quiet.file.close()
+    validation = pd.read_csv(run.run_dir / "validation.csv")
+    best = validation.loc[validation["psnr"].idxmax()]
+    means = result.evaluation.means
+    return {
+        "recipe": run.recipe,
+        "variant": run.variant,
+        "seed": run.seed,
+        "steps": run.config.train.steps,
+        "checkpoint": CHECKPOINT,
+        "psnr": round(means["psnr"], 4),
+        "ssim": round(means["ssim"], 5),
+        "input_psnr": round(baseline["psnr"], 4),
+        "input_ssim": round(baseline["ssim"], 5),
+        "psnr_last": round(scores["last"], 4),
+        "psnr_best": round(scores["best"], 4),
+        "best_step": int(best["step"]),
+        "val_psnr_last": round(float(validation["psnr"].iloc[-1]), 4),
+        "val_input_psnr": round(float(validation["input_psnr"].iloc[0]), 4),
+        "adversarial_start": run.config.train.adversarial_start,
+        "train_seconds": round(result.training.train_seconds, 1),
+        "g_params": result.training.generator_parameters,
+        **data,
+        "device": str(run.config.run.device),
+        "machine": _machine(str(run.config.run.device)),
+        "torch": torch.__version__,
+        "date": dt.date.today().isoformat(),
+        "run_dir": str(run.run_dir),
+    }
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per recipe and variant: mean test PSNR and SSIM with 95 % t-intervals over seeds, and
+    the mean PSNR above the input's."""
+    rows = []
+    for (recipe, variant), group in frame.groupby(["recipe", "variant"], sort=False):
+        psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
+        rows.append(
+            {
+                "recipe": recipe,
+                "variant": variant,
+                "seeds": psnr.n,
+                "steps": int(group["steps"].iloc[0]),
+                "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
+                "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
+                "input_psnr": f"{group['input_psnr'].iloc[0]:.2f}",
+                "above_input_db": f"{psnr.mean - group['input_psnr'].iloc[0]:+.2f}",
+                "psnr_last": f"{group['psnr_last'].mean():.2f}",
+                "psnr_best": f"{group['psnr_best'].mean():.2f}",
+                "train_s": f"{group['train_seconds'].mean():.0f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """``table`` as a GitHub markdown table."""
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(False)]
+    return "\n".join(lines)
+
+
+def plot(frame: pd.DataFrame, path: Path) -> Path:
+    """Validation PSNR against steps: a panel per recipe, and one for the ablation."""
+    labelled = []
+    for row in frame.itertuples():
+        labels = {"variant": row.variant, "seed": row.seed,
+                  "adversarial_start": row.adversarial_start}  # fmt: skip
+        panels = [f"{row.recipe} ablation" if row.variant != FULL else row.recipe]
+        if row.recipe == ABLATED_RECIPE and row.variant == FULL:
+            panels.append(f"{row.recipe} ablation")  # the reference line of the ablation
+        labelled += [({"recipe": panel, **labels}, Path(row.run_dir)) for panel in panels]
+    curves = read_validation_curves(labelled)
+    machine = frame["machine"].iloc[0] if "machine" in frame else ""
+    return plot_validation_curves(
+        curves,
+        path,
+        weights=CHECKPOINT,
+        title=f"validation PSNR during training, SynthDrop-SK val split ({machine})",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument(
+        "--steps-scale", type=float, default=5.0, help="Times each recipe's demo steps (default 5)."
+    )
+    parser.add_argument("--n-train", type=int, default=256, help="Training pairs to render.")
+    parser.add_argument("--recipes", default=",".join(RECIPES))
+    parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="Runs side by side (default: one per CPU core; 1 on a GPU).",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("learning-output"),
+        help="Folder for data and runs (reused: finished runs are kept).",
+    )
+    parser.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
+    parser.add_argument(
+        "--summary", action="store_true", help="Only print the summary table of --csv."
+    )
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    if args.summary:
+        print(markdown(summary(pd.read_csv(args.csv))))
+        return 0
+    data = render_demo_data(args.work, args.n_train, 12, SIZE, "medium")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    runs = plan_runs(
+        data,
+        args.work / "runs",
+        seeds,
+        args.steps_scale,
+        tuple(args.recipes.split(",")),
+        not args.no_ablation,
+        args.device,
+    )
+    baseline = evaluate_generator(
+        InputAsOutput(),
+        build_dataset("paired-folder", {"root": str(data.test)}),
+        "y-matlab",
+        console=console,
+    ).means
+    console.print(f"{len(runs)} runs; the rainy input scores {baseline['psnr']:.2f} dB")
+    finished = []
+
+    def report(planned: PlannedRun, result: ExperimentResult) -> None:
+        finished.append(planned.run_dir)
+        psnr = result.evaluation.means["psnr"] if result.evaluation is not None else math.nan
+        console.print(
+            f"{len(finished)}/{len(runs)} {planned.run_dir}: {psnr:.2f} dB "
+            f"({psnr - baseline['psnr']:+.2f}), {result.training.train_seconds:.0f} s"
+        )
+
+    results = run_side_by_side(
+        [PlannedRun(r.config, r.run_dir, CHECKPOINT) for r in runs],
+        leaderboard=args.work / "leaderboard.csv",
+        processes=args.processes,
+        console=console,
+        on_finish=report,
+    )
+    scale = {"n_train": args.n_train, "size": SIZE}
+    rows = [row_of(run, result, baseline, scale) for run, result in zip(runs, results, strict=True)]
+    merge_rows(args.csv, rows, FIELDS, KEY)
+    frame = pd.read_csv(args.csv)
+    plot(frame[frame["machine"] == rows[0]["machine"]], args.plot)
+    print(markdown(summary(frame)))
+    console.print(f"wrote {args.csv} and {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

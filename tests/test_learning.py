@@ -1,0 +1,74 @@
+"""The learning benchmark's plan and summary, and the validation-curve plot it draws."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from derainbench.benchmarks.learning import ABLATION, plan_runs, summary
+from derainbench.config import load_recipe
+from derainbench.errors import DerainBenchError
+from derainbench.experiments.demo import DemoData
+from derainbench.reporting.curves import plot_validation_curves, read_validation_curves
+
+
+def test_the_plan_is_every_recipe_and_the_attentive_ablation_at_scaled_demo_steps(tmp_path):
+    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
+    runs = plan_runs(data, tmp_path / "runs", [0, 1], 3.0)
+    cells = {(r.recipe, r.variant) for r in runs}
+    assert cells == {
+        ("pix2pix", "full"), ("deblurgan", "full"), ("attentive-gan", "full"),
+        *{("attentive-gan", v) for v in ABLATION},
+    }  # fmt: skip
+    assert len(runs) == 2 * len(cells) and len({r.run_dir for r in runs}) == len(runs)
+    for run in runs:
+        demo = load_recipe(run.recipe).demo
+        assert run.config.train.steps == round(demo.steps * 3.0)
+        assert run.config.train.adversarial_start == round(run.config.train.steps * demo.warmup)
+        assert run.config.data.validation is not None
+    by_variant = {(r.variant, r.seed): r.config for r in runs if r.recipe == "attentive-gan"}
+    assert by_variant[("no-arn", 0)].generator.options["recurrent_steps"] == 0
+    assert "attention" not in {t.name for t in by_variant[("no-attention-loss", 1)].terms}
+    assert by_variant[("plain-discriminator", 0)].discriminator.options["attention_map"] is False
+
+
+def test_the_summary_gives_t_intervals_over_seeds_and_the_margin_over_the_input() -> None:
+    frame = pd.DataFrame({
+        "recipe": ["a"] * 3, "variant": ["full"] * 3, "steps": [10] * 3,
+        "psnr": [25.0, 26.0, 27.0], "ssim": [0.8, 0.8, 0.8], "input_psnr": [24.0] * 3,
+        "psnr_last": [25.5] * 3, "psnr_best": [26.5] * 3, "train_seconds": [5.0] * 3,
+    })  # fmt: skip
+    row = summary(frame).iloc[0]
+    # mean 26, s = 1, t(0.975, 2) = 4.303: half-width 4.303 / √3 = 2.48
+    assert row["psnr"] == "26.00 ± 2.48"
+    assert row["above_input_db"] == "+2.00"
+    assert row["seeds"] == 3
+
+
+def test_validation_curves_are_read_per_run_and_drawn_with_the_input_level(tmp_path) -> None:
+    for seed, values in ((0, [20.0, 22.0]), (1, [21.0, 23.0])):
+        folder = tmp_path / f"s{seed}"
+        folder.mkdir()
+        pd.DataFrame({"step": [5, 10], "psnr": values, "input_psnr": [24.0, 24.0]}).to_csv(
+            folder / "validation.csv", index=False
+        )
+    (tmp_path / "never").mkdir()
+    curves = read_validation_curves(
+        [({"recipe": "r", "variant": "v", "seed": s}, tmp_path / f"s{s}") for s in (0, 1)]
+        + [({"recipe": "r", "variant": "v", "seed": 2}, tmp_path / "never")]
+    )
+    assert len(curves) == 4 and set(curves["seed"]) == {0, 1}
+    assert curves.groupby("step")["psnr"].mean().tolist() == [20.5, 22.5]
+    out = plot_validation_curves(curves, tmp_path / "curves.png")
+    assert out.stat().st_size > 10_000
+    with pytest.raises(DerainBenchError, match="no run has validated yet"):
+        plot_validation_curves(pd.DataFrame(), tmp_path / "empty.png")
+
+
+def test_curves_of_the_averaged_weights_need_their_column(tmp_path) -> None:
+    curves = pd.DataFrame({"recipe": "r", "variant": "v", "seed": 0, "step": [1, 2],
+                           "psnr": [20.0, 21.0], "input_psnr": 24.0})  # fmt: skip
+    with pytest.raises(DerainBenchError, match="no validation 'ema_psnr' to plot"):
+        plot_validation_curves(curves, tmp_path / "c.png", weights="ema")
+    curves["ema_psnr"] = [20.5, 21.5]
+    assert plot_validation_curves(curves, tmp_path / "c.png", weights="ema").is_file()
