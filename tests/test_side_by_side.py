@@ -38,3 +38,17 @@ def test_finished_runs_are_reused_not_retrained(tmp_path) -> None:
     again = run_side_by_side([run], leaderboard=tmp_path / "lb.csv", processes=1)
     assert again[0].training.train_seconds == first[0].training.train_seconds
     assert len(pd.read_csv(tmp_path / "lb.csv")) == 1  # not appended twice
+
+
+def test_a_failed_run_ends_the_batch_with_no_run_started_after_it(tmp_path) -> None:
+    from derainbench.errors import DerainBenchError
+    from derainbench.experiments.compose import compose
+
+    missing = {"name": "paired-folder", "root": str(tmp_path / "no-such-folder")}
+    broken = compose(tiny_config(steps=2).to_dict(), train_data=missing)
+    runs = [PlannedRun(broken, tmp_path / "broken")] + [
+        PlannedRun(tiny_config(seed=seed, steps=2), tmp_path / f"s{seed}") for seed in (1, 2, 3)
+    ]
+    with pytest.raises(DerainBenchError, match="no-such-folder"):
+        run_side_by_side(runs, leaderboard=tmp_path / "lb.csv", processes=2)
+    assert not (tmp_path / "s2").exists() and not (tmp_path / "s3").exists()  # never started

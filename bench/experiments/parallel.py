@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,15 +87,23 @@ def run_side_by_side(
     threads = max(1, cores // processes)
     # spawn, not fork: a forked child inherits torch's thread pools and any open progress bar.
     context = multiprocessing.get_context("spawn")
+    pending = list(enumerate(runs))
+    running: dict[Future[ExperimentResult], int] = {}
+    # At most ``processes`` runs are handed out at a time (the executor would queue more and
+    # start them even after a stop): a run that fails or is stopped (Ctrl-C reaches every
+    # worker, which checkpoints and stops its run) ends the batch, with no run started after
+    # it. Rerunning continues where each run stopped.
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = {}
-        for index, run in enumerate(runs):
-            run.run_dir.mkdir(parents=True, exist_ok=True)
-            log = run.run_dir / "console.log"
-            futures[pool.submit(_quiet_run, run, leaderboard, threads, log)] = index
-        for future in as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            if on_finish is not None:
-                on_finish(runs[index], results[index])
+        while pending or running:
+            while pending and len(running) < processes:
+                index, run = pending.pop(0)
+                run.run_dir.mkdir(parents=True, exist_ok=True)
+                log = run.run_dir / "console.log"
+                running[pool.submit(_quiet_run, run, leaderboard, threads, log)] = index
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = running.pop(future)
+                results[index] = future.result()  # a failed or stopped run raises here
+                if on_finish is not None:
+                    on_finish(runs[index], results[index])
     return [results[i] for i in range(len(runs))]
