@@ -49,6 +49,8 @@ _API_NAMES = (
     "run_ablation",
     "run",
     "score",
+    "sweep",
+    "sweep_status",
     "train",
 )
 

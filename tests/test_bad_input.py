@@ -262,6 +262,9 @@ CASES: list[tuple[str, list[str], str]] = [
         ["demo", "--recipe", "nosuch", "--out", f"{W}/demo"],
         "no demo for recipe",
     ),
+    ("sweep of a missing file", ["sweep", f"{W}/nowhere.toml"], "no sweep file"),
+    ("sweep of a file that is not TOML", ["sweep", f"{W}/corrupt.csv"], "is not valid TOML"),
+    ("sweep status without a file", ["sweep", "status"], "usage: derain-bench sweep status"),
 ]
 
 

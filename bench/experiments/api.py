@@ -9,7 +9,7 @@ Every command of ``derain-bench`` calls one of these.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,10 @@ from derainbench.experiments.runner import (
     evaluate_run,
     run_experiment,
 )
+from derainbench.experiments.sweep.execute import SweepLaunch, launch
+from derainbench.experiments.sweep.spec import Cell, expand, load_sweep
+from derainbench.experiments.sweep.status import CellReport
+from derainbench.experiments.sweep.status import sweep_status as status_of
 from derainbench.reporting.comparison import compare_runs
 from derainbench.reporting.export import export
 from derainbench.reporting.leaderboard import default_path, read_leaderboard
@@ -124,6 +128,30 @@ def ablate(
     return run_ablation(plan, seeds, out=out, leaderboard=leaderboard, console=console)
 
 
+def sweep(
+    spec: Path | str,
+    *,
+    wait: bool | None = None,
+    resubmit: bool = False,
+    on_result: Callable[[Cell, dict[str, Any]], None] | None = None,
+) -> tuple[list[Cell], SweepLaunch]:
+    """Expand a sweep file into its cells and run (or submit) every cell that is not done:
+    rerunning a sweep skips finished cells and resumes interrupted ones. ``wait`` (for submitted
+    jobs) defaults to waiting, except for a SLURM sweep, which returns once submitted."""
+    parsed = load_sweep(spec)
+    cells = expand(parsed)
+    if wait is None:
+        wait = parsed.executor.name != "slurm"
+    return cells, launch(parsed, cells, wait=wait, resubmit=resubmit, on_result=on_result)
+
+
+def sweep_status(spec: Path | str) -> list[CellReport]:
+    """Every cell of a sweep file and its state: done, running, submitted, failed (with the
+    failure's line), pending, refused (with the reason) or a duplicate."""
+    parsed = load_sweep(spec)
+    return status_of(expand(parsed))
+
+
 # Functions whose own signature is the API.
 run = run_experiment
 evaluate = evaluate_run
@@ -153,5 +181,7 @@ __all__ = [
     "run",
     "run_ablation",
     "score",
+    "sweep",
+    "sweep_status",
     "train",
 ]

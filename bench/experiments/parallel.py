@@ -14,12 +14,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 
 from derainbench.config import ExperimentConfig
 from derainbench.devices import resolve_device
 from derainbench.experiments.runner import ExperimentResult, run_experiment
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,42 @@ def _quiet_run(
         )  # fmt: skip
 
 
+def run_in_processes(
+    count: int,
+    task: Callable[[int, int], tuple[Callable[..., T], tuple[Any, ...]]],
+    processes: int,
+    on_result: Callable[[int, T], None] | None = None,
+) -> dict[int, T]:
+    """Run tasks ``0 … count−1`` in ``processes`` spawned worker processes; ``task(index,
+    slot)`` gives the function and arguments of task ``index`` on worker slot ``slot`` (which a
+    caller may map to a GPU). Results by index.
+
+    At most ``processes`` tasks are handed out at a time (the executor would queue more and
+    start them even after a stop): a task that raises (a failed run, or one stopped by Ctrl-C,
+    which reaches every worker, each checkpointing and stopping its run) ends the batch, with
+    no task started after it."""
+    # spawn, not fork: a forked child inherits torch's thread pools and any open progress bar.
+    context = multiprocessing.get_context("spawn")
+    pending = list(range(count))
+    free = list(range(processes))
+    running: dict[Future[T], tuple[int, int]] = {}
+    results: dict[int, T] = {}
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        while pending or running:
+            while pending and free:
+                index, slot = pending.pop(0), free.pop(0)
+                function, arguments = task(index, slot)
+                running[pool.submit(function, *arguments)] = (index, slot)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index, slot = running.pop(future)
+                free.append(slot)
+                results[index] = future.result()  # a failed or stopped task raises here
+                if on_result is not None:
+                    on_result(index, results[index])
+    return results
+
+
 def run_side_by_side(
     runs: Sequence[PlannedRun],
     *,
@@ -74,36 +113,26 @@ def run_side_by_side(
     on_gpu = resolve_device(runs[0].config.run.device).type != "cpu"
     cores = cpu_cores()
     processes = 1 if on_gpu else min(processes or cores, len(runs))
-    results: dict[int, ExperimentResult] = {}
     if processes == 1:
-        for index, run in enumerate(runs):
-            results[index] = run_experiment(
+        results = []
+        for run in runs:
+            results.append(run_experiment(
                 run.config, run_dir=run.run_dir, resume=True, leaderboard=leaderboard,
                 skip_if_recorded=True, checkpoint=run.checkpoint, console=console,
-            )  # fmt: skip
+            ))  # fmt: skip
             if on_finish is not None:
-                on_finish(run, results[index])
-        return [results[i] for i in range(len(runs))]
+                on_finish(run, results[-1])
+        return results
     threads = max(1, cores // processes)
-    # spawn, not fork: a forked child inherits torch's thread pools and any open progress bar.
-    context = multiprocessing.get_context("spawn")
-    pending = list(enumerate(runs))
-    running: dict[Future[ExperimentResult], int] = {}
-    # At most ``processes`` runs are handed out at a time (the executor would queue more and
-    # start them even after a stop): a run that fails or is stopped (Ctrl-C reaches every
-    # worker, which checkpoints and stops its run) ends the batch, with no run started after
-    # it. Rerunning continues where each run stopped.
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        while pending or running:
-            while pending and len(running) < processes:
-                index, run = pending.pop(0)
-                run.run_dir.mkdir(parents=True, exist_ok=True)
-                log = run.run_dir / "console.log"
-                running[pool.submit(_quiet_run, run, leaderboard, threads, log)] = index
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = running.pop(future)
-                results[index] = future.result()  # a failed or stopped run raises here
-                if on_finish is not None:
-                    on_finish(runs[index], results[index])
-    return [results[i] for i in range(len(runs))]
+
+    def task(index: int, slot: int) -> tuple[Callable[..., ExperimentResult], tuple[Any, ...]]:
+        run = runs[index]
+        run.run_dir.mkdir(parents=True, exist_ok=True)
+        return _quiet_run, (run, leaderboard, threads, run.run_dir / "console.log")
+
+    def heard(index: int, result: ExperimentResult) -> None:
+        if on_finish is not None:
+            on_finish(runs[index], result)
+
+    results_by_index = run_in_processes(len(runs), task, processes, heard)
+    return [results_by_index[i] for i in range(len(runs))]
