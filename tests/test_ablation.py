@@ -222,6 +222,14 @@ def test_a_new_recipe_is_one_toml_file_and_ablates_by_its_own_design(tmp_path) -
     assert set(rows.loc[rows["ablation"].str.endswith("/no-gan"), "discriminator"]) == {"none"}
     assert set(rows.loc[rows["ablation"].str.endswith("/hinge"), "objective"]) == {"hinge"}
     assert set(rows.loc[rows["ablation"].str.endswith("/no-l1"), "terms"].fillna("")) == {""}
+    # The same ablation again is the same sweep: nothing retrained, no row added, one folder.
+    (folder,) = (tmp_path / "ablations").iterdir()
+    stamps = {p: p.stat().st_mtime_ns for p in folder.rglob("last.pt")}
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout) == json.loads(result.stdout)
+    assert len(pd.read_csv(board)) == 8 and len(list((tmp_path / "ablations").iterdir())) == 1
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("last.pt")} == stamps
     dry = CliRunner().invoke(app, [*args[:3], "--design", "gan", "--dry-run", "--json"])
     assert [r["variant"] for r in json.loads(dry.stdout)] == ["full", "hinge"]
     wrong = CliRunner().invoke(app, [*args[:3], "--design", "steps"])

@@ -79,6 +79,15 @@ def ablate_command(
         bool, typer.Option("--dry-run", help="Print the variants and their changes, train none.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Runs (variant × seed) trained side by side, each in its own process (one per "
+            "GPU, or sharing the CPU's cores).",
+        ),
+    ] = 1,
 ) -> None:
     """Train every variant of a one-factor-at-a-time design with the same budget and seeds.
 
@@ -86,7 +95,8 @@ def ablate_command(
     loss terms whose needs a change removes are dropped (and the table says so). Every run is
     evaluated and appends a leaderboard row tagged `ablation = ID/VARIANT`; the table gives each
     variant's PSNR and SSIM and their differences to the full model, paired by seed (mean ± 95 %
-    t-interval with several seeds).
+    t-interval with several seeds). The ablation's folder follows from what it trains:
+    rerunning it skips finished runs and resumes interrupted ones.
     """
     import derainbench as db
     from derainbench.experiments.ablation_study import parse_seeds
@@ -103,8 +113,9 @@ def ablate_command(
         _print_plan(ablation.variants, as_json)
         return
     result = db.run_ablation(
-        ablation, seed_list, out=out, leaderboard=leaderboard, console=err_console
-    )
+        ablation, seed_list, out=out, leaderboard=leaderboard, processes=processes,
+        console=err_console,
+    )  # fmt: skip
     if as_json:
         console.print_json(result.summary.to_json(orient="records"))
         return

@@ -4,9 +4,8 @@ against the full model, paired by seed (``derain-bench ablate``, :func:`derainbe
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,11 @@ from derainbench.config import ExperimentConfig, Recipe, load_recipe
 from derainbench.config.recipe import FULL
 from derainbench.datasets.output import output_folder
 from derainbench.errors import DerainBenchError
-from derainbench.evaluation.evaluate import EvaluationOptions
 from derainbench.experiments.ablation import PlannedVariant, design_variants, plan
 from derainbench.experiments.compose import compose
-from derainbench.experiments.runner import run_experiment
+from derainbench.experiments.sweep.cells import read_state
+from derainbench.experiments.sweep.execute import cells_to_run, run_local
+from derainbench.experiments.sweep.spec import Cell
 from derainbench.reporting.leaderboard import default_path
 from derainbench.reporting.statistics import mean_interval, paired_differences
 from derainbench.training.components import build_components, build_training_set
@@ -94,6 +94,15 @@ class AblationResult:
     leaderboard: Path | None
 
 
+def ablation_id(ablation: AblationPlan) -> str:
+    """The ablation's folder name, from what it trains: rerunning the same ablation resumes it
+    in the same folder (more seeds add runs beside the earlier ones)."""
+    configs = sorted(f"{item.name}:{item.config.hash}" for item in ablation.variants
+                     if item.trains and item.config is not None)  # fmt: skip
+    digest = hashlib.sha256("\n".join(configs).encode()).hexdigest()[:8]
+    return f"{ablation.base.recipe.name}-{digest}"
+
+
 def run_ablation(
     ablation: AblationPlan,
     seeds: Sequence[int],
@@ -101,49 +110,58 @@ def run_ablation(
     out: Path | str = Path("runs") / "ablations",
     leaderboard: Path | str | None = None,
     record: bool = True,
+    processes: int | None = 1,
     console: Console | None = None,
 ) -> AblationResult:
-    """Train + evaluate every trainable variant for every seed (one row per variant and seed,
-    tagged ``ablation = ID/VARIANT`` on the leaderboard), then summarise."""
+    """Train + evaluate every trainable variant for every seed, one job per variant and seed
+    (``processes`` at a time; None: one per GPU or CPU core), each row tagged ``ablation =
+    ID/VARIANT`` on the leaderboard; then summarise. A sweep over the design: rerunning skips
+    finished runs and resumes interrupted ones, and one variant's failure (a diverging loss,
+    say) does not lose the others."""
     console = console or Console(stderr=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    ablation_id = f"{ablation.base.recipe.name}-{stamp}-{secrets.token_hex(2)}"
-    root = output_folder(Path(out) / ablation_id)
-    rows: list[dict[str, Any]] = []
+    identity = ablation_id(ablation)
+    root = output_folder(Path(out) / identity)
     board = (Path(leaderboard) if leaderboard is not None else default_path()) if record else None
+    cells = []
     for item in ablation.variants:
         if not item.trains:
             continue
         assert item.config is not None
         for seed in seeds:
             config = item.config.replaced(train={"seed": seed})
-            run_dir = root / item.name / default_run_id(config)
-            row: dict[str, Any] = {"variant": item.name, "seed": seed, "run_dir": str(run_dir)}
-            console.print(f"[bold]{item.name}[/] seed {seed} → {run_dir}", highlight=False)
-            options = EvaluationOptions(columns={"ablation": f"{ablation_id}/{item.name}"})
-            try:
-                result = run_experiment(
-                    config,
-                    run_dir=run_dir,
-                    leaderboard=leaderboard,
-                    record=record,
-                    options=options,
-                    console=console,
-                )
-                assert result.evaluation is not None  # the plan requires test data
-                means = result.evaluation.means
-                row |= {score: means.get(score, math.nan) for score in SCORES} | {"error": ""}
-            except DerainBenchError as error:
-                # One variant's failure (say, a diverging loss) must not lose the others.
-                row |= dict.fromkeys(SCORES, math.nan) | {"error": str(error)}
-                console.print(f"[red]{item.name} seed {seed} failed:[/] {error}", highlight=False)
-            rows.append(row)
+            cells.append(Cell({"variant": item.name}, seed, config,
+                              root / item.name / default_run_id(config),
+                              columns={"ablation": f"{identity}/{item.name}"}))  # fmt: skip
+    todo, skipped = cells_to_run(cells)
+    for cell, why in skipped:
+        console.print(f"[dim]{cell.point['variant']} seed {cell.seed}: {why}[/]", highlight=False)
+
+    def heard(cell: Cell, outcome: dict[str, Any]) -> None:
+        name = cell.point["variant"]
+        if outcome["status"] == "failed":
+            console.print(f"[red]{name} seed {cell.seed} failed:[/] {outcome['error']}",
+                          highlight=False)  # fmt: skip
+        else:
+            console.print(f"[bold]{name}[/] seed {cell.seed} done → {cell.run_dir}",
+                          highlight=False)  # fmt: skip
+
+    run_local(todo, board, processes, heard, record=record)
+    rows: list[dict[str, Any]] = []
+    for cell in cells:
+        assert cell.run_dir is not None
+        state = read_state(cell.run_dir)
+        scores = state.get("scores", {})
+        rows.append({
+            "variant": cell.point["variant"], "seed": cell.seed, "run_dir": str(cell.run_dir),
+            **{score: scores.get(score, math.nan) for score in SCORES},
+            "error": "" if state.get("status") == "done" else state.get("error", "not run"),
+        })  # fmt: skip
     runs = pd.DataFrame(rows, columns=["variant", "seed", "run_dir", *SCORES, "error"])
     summary = summarise(ablation.variants, runs)
     root.mkdir(parents=True, exist_ok=True)
     runs.to_csv(root / "runs.csv", index=False)
     summary.to_csv(root / "ablation.csv", index=False)
-    return AblationResult(ablation_id, root, list(seeds), runs, summary, board)
+    return AblationResult(identity, root, list(seeds), runs, summary, board)
 
 
 def _values(runs: pd.DataFrame, variant: str, score: str) -> dict[int, float]:

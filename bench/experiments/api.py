@@ -117,6 +117,7 @@ def ablate(
     only: Sequence[str] = (),
     out: Path | str = Path("runs") / "ablations",
     leaderboard: Path | str | None = None,
+    processes: int | None = 1,
     console: Console | None = None,
     **compose_options: Any,
 ) -> AblationResult:
@@ -125,7 +126,9 @@ def ablate(
     plan = plan_ablation(
         recipe, design=design, factors=factors, only=only, seed=seeds[0], **compose_options
     )
-    return run_ablation(plan, seeds, out=out, leaderboard=leaderboard, console=console)
+    return run_ablation(
+        plan, seeds, out=out, leaderboard=leaderboard, processes=processes, console=console
+    )
 
 
 def sweep(

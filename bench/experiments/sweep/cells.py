@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from rich.console import Console
 
 from derainbench.config import ExperimentConfig
 from derainbench.errors import DerainBenchError
+from derainbench.evaluation.evaluate import EvaluationOptions
 from derainbench.experiments.runner import run_experiment
 from derainbench.training.stopping import TrainingInterruptedError
 
@@ -44,11 +46,16 @@ def read_state(run_dir: Path) -> dict[str, Any]:
 
 
 def run_cell(
-    config: ExperimentConfig, run_dir: Path, leaderboard: Path | None, threads: int | None = None
+    config: ExperimentConfig,
+    run_dir: Path,
+    leaderboard: Path | None,
+    threads: int | None = None,
+    columns: Mapping[str, Any] | None = None,
+    record: bool = True,
 ) -> dict[str, Any]:
-    """A job: train and evaluate one cell; its scores, or its failure, also written to the run
-    folder. A stop by a signal is not a failure: the checkpoint stays and the next attempt
-    continues from it."""
+    """A job: train and evaluate one cell (its row with the extra ``columns``, unless not
+    ``record``ed); its scores, or its failure, also written to the run folder. A stop by a
+    signal is not a failure: the checkpoint stays and the next attempt continues from it."""
     if threads is not None:
         import torch
 
@@ -58,8 +65,11 @@ def run_cell(
     with (run_dir / "console.log").open("a", encoding="utf-8") as stream:
         console = Console(file=stream, width=120, force_terminal=False)
         try:
-            result = run_experiment(config, run_dir=run_dir, resume=True, leaderboard=leaderboard,
-                                    skip_if_recorded=True, console=console)  # fmt: skip
+            result = run_experiment(
+                config, run_dir=run_dir, resume=True, leaderboard=leaderboard, record=record,
+                options=EvaluationOptions(columns=dict(columns or {})), skip_if_recorded=True,
+                console=console,
+            )  # fmt: skip
         except TrainingInterruptedError:
             raise
         except DerainBenchError as error:

@@ -61,27 +61,38 @@ def _gpu_count(cells: Sequence[Cell]) -> int:
 
 
 def run_local(
-    spec: SweepSpec,
     todo: Sequence[Cell],
     leaderboard: Path | None,
+    processes: int | None = None,
     on_result: Callable[[Cell, dict[str, Any]], None] | None = None,
+    record: bool = True,
 ) -> dict[str, dict[str, Any]]:
-    """The cells in local processes, ``processes`` at once: one per GPU (each cell on its own
-    GPU), else one per CPU core with the cores shared out."""
+    """The cells in local processes, ``processes`` at once (default: one per GPU, each cell on
+    its own GPU, else one per CPU core with the cores shared out); one process: in this one.
+    A cell that fails is recorded and the others go on; a stop (Ctrl-C) ends the batch."""
     if not todo:
         return {}
     gpus = _gpu_count(todo)
-    processes = spec.executor.processes or gpus or cpu_cores()
-    processes = min(processes, len(todo))
-    threads = None if gpus else max(1, cpu_cores() // processes)
+    processes = min(processes or gpus or cpu_cores(), len(todo))
 
-    def task(index: int, slot: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
-        cell = todo[index]
+    def arguments(cell: Cell, slot: int, threads: int | None) -> tuple[Any, ...]:
         assert cell.config is not None and cell.run_dir is not None
         config = cell.config
         if gpus:
             config = config.replaced(run={"device": f"cuda:{slot % gpus}"})
-        return run_cell, (config, cell.run_dir, leaderboard, threads)
+        return config, cell.run_dir, leaderboard, threads, dict(cell.columns), record
+
+    outcomes: dict[str, dict[str, Any]] = {}
+    if processes == 1:
+        for cell in todo:
+            outcomes[str(cell.run_dir)] = run_cell(*arguments(cell, 0, None))
+            if on_result is not None:
+                on_result(cell, outcomes[str(cell.run_dir)])
+        return outcomes
+    threads = None if gpus else max(1, cpu_cores() // processes)
+
+    def task(index: int, slot: int) -> tuple[Callable[..., dict[str, Any]], tuple[Any, ...]]:
+        return run_cell, arguments(todo[index], slot, threads)
 
     def heard(index: int, outcome: dict[str, Any]) -> None:
         if on_result is not None:
@@ -152,7 +163,7 @@ def launch(
     launched = SweepLaunch(started=list(todo), skipped=skipped)
     leaderboard = spec.leaderboard
     if spec.executor.name == "local":
-        launched.outcomes = run_local(spec, todo, leaderboard, on_result)
+        launched.outcomes = run_local(todo, leaderboard, spec.executor.processes, on_result)
     else:
         launched.job_ids, launched.outcomes = submit(spec, todo, leaderboard, wait)
     return launched

@@ -94,6 +94,8 @@ class Cell:
     refused: str = ""
     #: An earlier cell of the same configuration: its run stands for this one.
     same_as: str = ""
+    #: Extra leaderboard columns of the cell's row (an ablation's id, say).
+    columns: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
