@@ -115,9 +115,11 @@ def test_r1_penalty_on_a_linear_critic() -> None:
 
 def test_a_warm_up_trains_the_generator_alone_until_the_adversarial_start(tmp_path) -> None:
     """train.adversarial_start=N: steps 1..N learn from the loss terms alone (the discriminator
-    neither judges nor learns); from step N+1 the game runs."""
+    neither judges nor learns), at optimizer.warmup_generator_lr; from step N+1 the game runs
+    at the recipe's rates."""
     run = tmp_path / "run"
-    train(tiny_config("train.adversarial_start=2", "run.log_every=1", steps=4), run)
+    warm = ("train.adversarial_start=2", "optimizer.warmup_generator_lr=1e-3")
+    train(tiny_config(*warm, "optimizer.schedule=constant", "run.log_every=1", steps=4), run)
     rows = (run / "log.csv").read_text().splitlines()
     header = rows[0].split(",")
     logged = [dict(zip(header, line.split(","), strict=True)) for line in rows[1:]]
@@ -125,6 +127,8 @@ def test_a_warm_up_trains_the_generator_alone_until_the_adversarial_start(tmp_pa
     assert [bool(r["d_adv"]) for r in logged] == [False, False, True, True]
     assert [bool(r["g_adv"]) for r in logged] == [False, False, True, True]
     assert all(r["g_l1"] for r in logged)
+    # The warm-up at its own rate, then the recipe's (pix2pix: 2e-4).
+    assert [float(r["lr"]) for r in logged] == pytest.approx([1e-3, 1e-3, 2e-4, 2e-4])
 
 
 def test_a_warm_up_step_leaves_the_discriminator_untouched() -> None:
@@ -153,3 +157,5 @@ def test_a_warm_up_step_leaves_the_discriminator_untouched() -> None:
 def test_a_negative_adversarial_start_is_refused() -> None:
     with pytest.raises(DerainBenchError, match="train.adversarial_start must not be negative"):
         tiny_config("train.adversarial_start=-1")
+    with pytest.raises(DerainBenchError, match="optimizer.warmup_generator_lr must not be neg"):
+        tiny_config("optimizer.warmup_generator_lr=-1e-3")

@@ -211,8 +211,17 @@ class OptimizerSettings:
     schedule: str = "constant"
     #: Fraction of the steps after which "constant-then-linear" starts its decay to zero.
     decay_start: float = 0.5
+    #: The generator's rate during a warm-up (the train.adversarial_start steps on the loss
+    #: terms alone); 0: generator_lr throughout. From the adversarial start on, generator_lr
+    #: and the schedule apply.
+    warmup_generator_lr: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.warmup_generator_lr < 0:
+            raise ConfigError(
+                f"optimizer.warmup_generator_lr must not be negative "
+                f"(got {self.warmup_generator_lr})"
+            )
         if len(self.betas) != 2 or not all(0.0 <= b < 1.0 for b in self.betas):
             raise ConfigError(f"optimizer.betas must be two numbers in [0, 1) (got {self.betas})")
         for key in ("generator_lr", "discriminator_lr"):

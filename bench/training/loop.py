@@ -43,7 +43,7 @@ from derainbench.training.precision import Precision
 from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
 from derainbench.training.samples import center_crop_batch, save_sample_grid
-from derainbench.training.schedule import lr_multiplier
+from derainbench.training.schedule import lr_multiplier, with_warmup_rate
 from derainbench.training.step import StepLosses, StepSettings, first_non_finite, train_step
 from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
 from derainbench.training.validation import Validator
@@ -225,11 +225,13 @@ def _train(
     place(parts, torch_device, fast)
     optimizers = make_optimizers(parts, config, fast)
     multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
-    schedulers = [
-        torch.optim.lr_scheduler.LambdaLR(o, multiplier)
-        for o in (optimizers.generator, optimizers.discriminator)
-        if o is not None
-    ]
+    warmup_rate = config.optimizer.warmup_generator_lr or config.optimizer.generator_lr
+    generator_multiplier = with_warmup_rate(
+        multiplier, config.train.adversarial_start, warmup_rate / config.optimizer.generator_lr
+    )
+    schedulers = [torch.optim.lr_scheduler.LambdaLR(optimizers.generator, generator_multiplier)]
+    if optimizers.discriminator is not None:
+        schedulers.append(torch.optim.lr_scheduler.LambdaLR(optimizers.discriminator, multiplier))
     settings = step_settings(config)
     precision = Precision(fast.precision, torch_device)
     average = generator_average(parts.generator, config.train.ema_decay)

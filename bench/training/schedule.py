@@ -24,3 +24,13 @@ def lr_multiplier(schedule: str, total_steps: int, decay_start: float) -> Callab
         span = total_steps - start + 1
         return lambda index: 1.0 - max(0, index + 1 - start) / span
     raise DerainBenchError(f"unknown schedule '{schedule}'; choose one of {', '.join(SCHEDULES)}")
+
+
+def with_warmup_rate(
+    multiplier: Callable[[int], float], warmup_steps: int, ratio: float
+) -> Callable[[int], float]:
+    """``multiplier`` with the first ``warmup_steps`` steps scaled by ``ratio`` (the warm-up
+    rate over the base rate): a pixel-loss warm-up at its own rate, then the schedule."""
+    if warmup_steps <= 0 or ratio == 1.0:
+        return multiplier
+    return lambda index: multiplier(index) * (ratio if index < warmup_steps else 1.0)
