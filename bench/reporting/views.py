@@ -37,7 +37,9 @@ def with_weights(frame: pd.DataFrame) -> pd.DataFrame:
     several checkpoints scored the last weights."""
     if "checkpoint" not in frame:
         return frame.assign(weights="last")
-    kind = frame["checkpoint"].fillna("").astype(str).str.partition("@")[0]
+    # An all-empty column reads as float NaN: make it text before filling.
+    kind = frame["checkpoint"].astype(object).where(frame["checkpoint"].notna(), "")
+    kind = kind.astype(str).str.partition("@")[0]
     return frame.assign(weights=kind.replace("", "last"))
 
 
