@@ -8,7 +8,7 @@
     reporting    leaderboard store, views, statistics, plots
     experiments  compose → train → evaluate → record; ablations; the demo; the Python API
     benchmarks   speed and memory measurements (profile, the GPU check), the original networks
-    cli          one file per command
+    cli          one file per command (and ``derainbench.__main__``, its entry point)
 
 Evaluation sits below training because training evaluates (sample grids, and validation
 scores) while evaluating a *run* needs its checkpoint, which the experiments layer reads.
@@ -35,6 +35,7 @@ LAYERS = {
     "derainbench.experiments": 5,
     "derainbench.benchmarks": 6,
     "derainbench.cli": 7,
+    "derainbench.__main__": 7,  # ``python -m derainbench``: the command line's entry point
 }
 NAMES = {0: "foundation", 1: "components", 2: "evaluation", 3: "training", 4: "reporting",
          5: "experiments", 6: "benchmarks", 7: "cli"}  # fmt: skip

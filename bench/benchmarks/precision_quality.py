@@ -20,11 +20,11 @@ from rich.console import Console
 
 from derainbench.benchmarks.results_csv import merge_rows
 from derainbench.config import load_recipe
-from derainbench.experiments.demo import demo_config, render_demo_data
+from derainbench.experiments.demo import DEMO_CHECKPOINT, demo_config, render_demo_data
 from derainbench.experiments.runner import run_experiment
 
 DEFAULT_OUT = Path("results") / "precision_quality.csv"
-FIELDS = ["recipe", "precision_asked", "precision", "seed", "steps", "psnr", "ssim",
+FIELDS = ["recipe", "precision_asked", "precision", "seed", "steps", "weights", "psnr", "ssim",
           "train_seconds", "device", "torch", "date"]  # fmt: skip
 
 
@@ -47,13 +47,14 @@ def main(argv: list[str] | None = None) -> int:
             config, _ = demo_config(recipe, seed, data, args.steps_scale, "cpu")
             config = config.replaced(run={"precision": precision})
             folder = work / "runs" / f"{args.recipe}-{precision}-s{seed}"
+            # Scored as the demo scores: its averaged (EMA) weights.
             result = run_experiment(config, run_dir=folder, resume=True, record=False,
-                                    console=console)  # fmt: skip
+                                    checkpoint=DEMO_CHECKPOINT, console=console)  # fmt: skip
             assert result.evaluation is not None
             rows.append({
                 "recipe": args.recipe, "precision_asked": precision,
                 "precision": result.evaluation.row["precision"], "seed": seed,
-                "steps": result.training.steps,
+                "steps": result.training.steps, "weights": DEMO_CHECKPOINT,
                 "psnr": round(result.evaluation.means["psnr"], 4),
                 "ssim": round(result.evaluation.means["ssim"], 5),
                 "train_seconds": round(result.training.train_seconds, 1), "device": "cpu",

@@ -130,6 +130,8 @@ def train_command(
             leaderboard=leaderboard, console=err_console,
         )  # fmt: skip
     training = result.training
+    if not training.main:
+        return  # under torchrun, rank 0 reports for all processes
     summary: dict[str, Any] = {
         "run_dir": str(result.run_dir),
         "config_hash": training.config_hash,

@@ -323,6 +323,9 @@ class RunSettings:
     #: Recompute the generator's activations in the backward pass instead of keeping them
     #: (less memory for about one more forward pass; generators that support it).
     activation_checkpointing: bool = False
+    #: Under torchrun on GPUs: BatchNorm statistics over the global batch (torch's
+    #: SyncBatchNorm) instead of each process's share of it.
+    sync_batchnorm: bool = False
     #: Data-loader workers, or "auto" (none on a CPU, up to 8 on a GPU).
     workers: int | str = "auto"
     log_every: int = 10

@@ -104,6 +104,8 @@ def leaderboard_row(
         "channels_last": fast.get("channels_last", ""),
         "compile": fast.get("compile", False),
         "device": device_name(device),
+        # Processes (torchrun ranks) that trained it, at its last checkpoint.
+        "train_processes": trained.state.get("processes", 1),
         "versions": versions(),
         "git_commit": git_commit(),
         "test_set_id": identity["test_set_id"],

@@ -141,7 +141,8 @@ def run_experiment(
     folder = Path(run_dir) if run_dir is not None else Path(runs_root) / default_run_id(config)
     training = train(config, folder, resume=resume, console=console)
     evaluation = None
-    if evaluate and training.config.data.test is not None:
+    # Under torchrun the other processes are done: rank 0 alone evaluates and records.
+    if evaluate and training.main and training.config.data.test is not None:
         evaluation = evaluate_run(
             folder,
             checkpoint=checkpoint,

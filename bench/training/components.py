@@ -53,6 +53,20 @@ class Components:
     objective: Objective
     terms: list[WeightedTerm]
     penalties: list[WeightedPenalty] = field(default_factory=list)
+    #: What an update's forward pass goes through: the networks themselves, or their
+    #: DistributedDataParallel wrappers under torchrun (see training.distributed).
+    generator_update: nn.Module | None = None
+    discriminator_update: nn.Module | None = None
+
+    @property
+    def updating_generator(self) -> nn.Module:
+        """The generator as its own update calls it (its DDP wrapper under torchrun)."""
+        return self.generator_update or self.generator
+
+    @property
+    def updating_discriminator(self) -> nn.Module | None:
+        """The discriminator as its own update calls it (its DDP wrapper under torchrun)."""
+        return self.discriminator_update or self.discriminator
 
     @property
     def judges_pairs_together(self) -> bool:

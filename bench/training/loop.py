@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
@@ -33,10 +34,20 @@ from derainbench.training.acceleration import (
 from derainbench.training.board import Board
 from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
+    Components,
     build_components,
     build_test_set,
     build_training_set,
     build_validation_set,
+)
+from derainbench.training.distributed import (
+    World,
+    data_parallel,
+    join,
+    leave,
+    lost_contact,
+    restarted_by_torchrun,
+    with_synced_batchnorm,
 )
 from derainbench.training.ema import generator_average
 from derainbench.training.precision import Precision
@@ -44,7 +55,13 @@ from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
 from derainbench.training.samples import center_crop_batch, save_sample_grid
 from derainbench.training.schedule import lr_multiplier, with_warmup_rate
-from derainbench.training.step import StepLosses, StepSettings, first_non_finite, train_step
+from derainbench.training.step import (
+    NonFiniteLossError,
+    StepLosses,
+    StepSettings,
+    first_non_finite,
+    train_step,
+)
 from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
 from derainbench.training.validation import Validator
 
@@ -63,6 +80,9 @@ class TrainResult:
     train_seconds: float
     generator_parameters: int
     discriminator_parameters: int
+    #: Processes that trained it (torchrun); only rank 0's result evaluates and records.
+    ranks: int = 1
+    main: bool = True
 
 
 def loader_workers(setting: int | str, device: torch.device) -> int:
@@ -172,20 +192,63 @@ def train(
     console: Console | None = None,
 ) -> TrainResult:
     """Train ``config`` into ``run_dir``; with ``resume``, continue its checkpoint (see
-    :func:`continued` for what may change). The folder is locked while this process trains."""
-    run = RunFolder(run_dir)
-    created = run.prepare()
+    :func:`continued` for what may change). The folder is locked while this process trains.
+
+    Under torchrun, every process calls this: they train together (training.distributed) and
+    rank 0 alone writes the folder. A process of an attempt torchrun restarted after a failure
+    (``--max-restarts``) resumes from the last checkpoint.
+    """
+    console = console or Console(stderr=True)
+    world, device = join(resolve_device(config.run.device))
+    resume = resume or restarted_by_torchrun()
     try:
-        with run.locked():
-            removed = run.remove_orphans()  # what an earlier kill left mid-write
-            return _train(config, run, resume, console or Console(stderr=True), len(removed))
-    except DerainBenchError:
-        run.remove_if_empty(created)  # refused before anything was written: leave no trace
-        raise
+        run = RunFolder(run_dir)
+        if not world.main:
+            world.barrier()  # rank 0 has prepared, locked and cleaned the folder
+            return _train(config, run, resume, Console(quiet=True), 0, world, device)
+        created = run.prepare()
+        try:
+            with run.locked():
+                removed = run.remove_orphans()  # what an earlier kill left mid-write
+                world.barrier()
+                return _train(config, run, resume, console, len(removed), world, device)
+        except DerainBenchError:
+            run.remove_if_empty(created)  # refused before anything was written: leave no trace
+            raise
+    except (dist.DistError, RuntimeError) as error:
+        if not (world.distributed and lost_contact(error)):
+            raise
+        raise DerainBenchError(
+            f"process {world.rank} of {world.size}: another training process stopped; the last "
+            f"checkpoint is kept (torchrun --max-restarts resumes from it)"
+        ) from None
+    finally:
+        leave(world)
+
+
+def _distribute(parts: Components, world: World, device: torch.device, sync_bn: bool) -> None:
+    """Under torchrun: BatchNorm over the global batch when asked, and DDP wrappers for the
+    forward passes of the updates (the networks themselves stay the plain modules)."""
+    if not world.distributed:
+        return
+    if sync_bn:
+        parts.generator = with_synced_batchnorm(parts.generator, world, device)
+        if parts.discriminator is not None:
+            parts.discriminator = with_synced_batchnorm(parts.discriminator, world, device)
+    needed = frozenset().union(*(term.module.needs for term in parts.terms))
+    parts.generator_update = data_parallel(parts.generator, world, device, needed)
+    if parts.discriminator is not None:
+        parts.discriminator_update = data_parallel(parts.discriminator, world, device, needed)
 
 
 def _train(
-    config: ExperimentConfig, run: RunFolder, resume: bool, console: Console, orphans: int
+    config: ExperimentConfig,
+    run: RunFolder,
+    resume: bool,
+    console: Console,
+    orphans: int,
+    world: World,
+    torch_device: torch.device,
 ) -> TrainResult:
     state = existing_state(run)
     if state is not None and not resume:
@@ -206,22 +269,26 @@ def _train(
     elif resume and run.config_path.is_file():  # stopped before its first checkpoint
         config = continued(run.read_config(), config, 0, run)
     config.train.check_trainable()
+    local_batch = world.shard(config.train.batch_size)
+    world.barrier()  # every rank has read the folder before rank 0 writes to it
     if orphans:
         console.print(f"removed {orphans} temporary checkpoint file(s) an interrupted write left")
     digest = config.hash
     total_steps, batch_size, seed = config.train.steps, config.train.batch_size, config.train.seed
-    torch_device = resolve_device(config.run.device)
 
     seed_everything(seed)
     train_set = build_training_set(config)
     preview_set = build_test_set(config) if config.data.test is not None else train_set
     validation_set = build_validation_set(config)
     parts = build_components(config, train_set.provides)
-    _check_files(console, train_set, preview_set, *([validation_set] if validation_set else []))
+    if world.main:
+        validating_set = [validation_set] if validation_set is not None else []
+        _check_files(console, train_set, preview_set, *validating_set)
     has_masks = "mask" in train_set.provides
     descriptions = (t.module.mask_description(has_masks) for t in parts.terms)
     masks = "; ".join(dict.fromkeys(d for d in descriptions if d))  # recorded with the run
     fast = acceleration(config, torch_device)
+    _distribute(parts, world, torch_device, config.run.sync_batchnorm)
     place(parts, torch_device, fast)
     optimizers = make_optimizers(parts, config, fast)
     multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
@@ -234,9 +301,10 @@ def _train(
         schedulers.append(torch.optim.lr_scheduler.LambdaLR(optimizers.discriminator, multiplier))
     settings = step_settings(config)
     precision = Precision(fast.precision, torch_device)
-    average = generator_average(parts.generator, config.train.ema_decay)
+    # The average and the validation scores live on rank 0, which alone saves them.
+    average = generator_average(parts.generator, config.train.ema_decay) if world.main else None
     validator = None
-    if validation_set is not None:
+    if validation_set is not None and world.main:
         validator = Validator.create(
             validation_set, config.eval.protocol, config.run.best, run.validation_path, console
         )
@@ -262,13 +330,13 @@ def _train(
         if validator is not None:
             validator.restore(state.get("best"), start_step)
         console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
-        if extended:
+        if extended and world.main:
             run.write_config(config)
             console.print(
                 f"extended to {total_steps} steps: the learning-rate schedule now runs over "
                 f"{total_steps} steps"
             )
-    else:
+    elif world.main:
         run.write_config(config)
         for stale in (run.validation_path, run.best_checkpoint_path):
             stale.unlink(missing_ok=True)  # a fresh run in a folder reused after a refusal
@@ -287,10 +355,13 @@ def _train(
                 "discriminator": count_parameters(parts.discriminator),
             },
             "acceleration": dataclasses.asdict(fast),
+            "processes": world.size,
             "masks": masks,
         }
 
     def checkpoint(step: int) -> None:
+        if not world.main:
+            return
         save_checkpoint(
             {
                 **weights_record(step),
@@ -330,7 +401,9 @@ def _train(
                 run.best_checkpoint_path,
             )
 
-    sampler = StepSampler(len(train_set), batch_size, seed, start_step, total_steps)
+    sampler = StepSampler(
+        len(train_set), batch_size, seed, start_step, total_steps, world.rank, world.size
+    )
     workers = loader_workers(config.run.workers, torch_device)
     # Data rendered on the fly (SynthDrop) is rendered on the GPU, in this process: a GPU renders
     # many times faster than loader workers could on the CPU.
@@ -339,7 +412,7 @@ def _train(
         workers = 0
     loader = DataLoader(
         train_set,
-        batch_size=batch_size,
+        batch_size=local_batch,
         sampler=sampler,
         num_workers=workers,
         pin_memory=torch_device.type == "cuda",
@@ -347,9 +420,10 @@ def _train(
         # resumed run restores from the checkpoint (dropout draws from it).
         generator=torch.Generator().manual_seed(seed),
     )
-    preview_rainy, preview_clean = (t.to(torch_device) for t in _preview_batch(preview_set))
-    log = LossLog(run.log_path, start_step)
-    board = Board(run.tensorboard_dir, config.run.tensorboard, start_step)
+    if world.main:
+        preview_rainy, preview_clean = (t.to(torch_device) for t in _preview_batch(preview_set))
+        log = LossLog(run.log_path, start_step)
+    board = Board(run.tensorboard_dir, config.run.tensorboard and world.main, start_step)
     step = start_step
     progress = Progress(
         TextColumn("[bold]train[/]"),
@@ -365,11 +439,14 @@ def _train(
 
     def verified() -> None:
         """Raise if a loss since the last check became NaN or infinite (before anything of
-        those steps is saved: the last checkpoint on disk stays the last good state)."""
+        those steps is saved: the last checkpoint on disk stays the last good state), on
+        every rank when it happened on any."""
         error = first_non_finite(pending)
         pending.clear()
-        if error is not None:
-            raise error
+        if world.any(error is not None):
+            raise error or NonFiniteLossError(
+                f"a loss became NaN or infinite in another process by step {step}"
+            )
 
     shown = ""
     with stop_on_signals() as stop:
@@ -400,17 +477,20 @@ def _train(
                     train_seconds += now - tick
                     tick = now
                     last = step == total_steps
-                    saving = step % every.checkpoint_every == 0 or last or stop.requested
+                    stopping = world.any(stop.requested)  # a signal may reach one rank only
+                    saving = step % every.checkpoint_every == 0 or last or stopping
                     if average is not None:
                         average.update(parts.generator, step)
-                    validating = validator is not None and (
+                    # Decided alike on every rank (rank 0 alone validates; all agree on NaNs).
+                    validation_due = validation_set is not None and (
                         step % every.validate_every == 0 or last
                     )
-                    if step % every.log_every == 0 or last or saving or validating:
+                    validating = validator is not None and validation_due
+                    if step % every.log_every == 0 or last or saving or validation_due:
                         verified()  # the one wait for the device, every log_every steps
                         values = losses.as_floats()
                         shown = "  ".join(f"{k} {v:.3f}" for k, v in values.items())
-                        if step % every.log_every == 0 or last:
+                        if (step % every.log_every == 0 or last) and world.main:
                             log.append({"step": step, "lr": lr, **values, "seconds": train_seconds})
                             board.scalars({**values, "lr": lr}, step, "train")
                     if validating:
@@ -419,7 +499,7 @@ def _train(
                     if not console.is_terminal and step % max(1, total_steps // 20) == 0:
                         # No live bar in a log file: a plain line every 5 % instead.
                         console.print(f"step {step}/{total_steps}  {shown}", highlight=False)
-                    if step % every.sample_every == 0 or last:
+                    if (step % every.sample_every == 0 or last) and world.main:
                         grid = save_sample_grid(
                             parts.generator, preview_rainy, preview_clean, run.sample_path(step),
                             step,
@@ -427,7 +507,7 @@ def _train(
                         board.image("samples", grid, step)
                     if saving:
                         checkpoint(step)
-                    if stop.requested:
+                    if stopping:
                         raise _stopped(stop.signal_number, step, total_steps, run)
                     tick = time.perf_counter()  # samples and checkpoints not counted
         except DataError as error:
@@ -438,6 +518,8 @@ def _train(
                 f"is kept, continue with: derain-bench train --run-dir {run.root} --resume"
             ) from None
         except KeyboardInterrupt:  # raised outside a signal handler: the step had not begun
+            if world.distributed:  # the other ranks are elsewhere: keep the last checkpoint
+                raise
             verified()
             checkpoint(step)
             raise TrainingInterruptedError(
@@ -455,4 +537,6 @@ def _train(
         train_seconds,
         count_parameters(parts.generator),
         count_parameters(parts.discriminator),
+        world.size,
+        world.main,
     )

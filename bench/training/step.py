@@ -31,18 +31,23 @@ class ContractError(DerainBenchError):
     """A component returned something other than what derainbench.contracts promises."""
 
 
+def _name(network: nn.Module) -> str:
+    """The network's class name, seen through a DistributedDataParallel wrapper."""
+    return type(getattr(network, "module", network)).__name__
+
+
 def restored(generator: nn.Module, rainy: Tensor) -> Restoration:
     """The generator's output, refused in one line unless it is a :class:`Restoration` of the
     input's shape (a plug-in returning a bare tensor is told what to return)."""
     out = generator(rainy)
     if not isinstance(out, Restoration):
         raise ContractError(
-            f"generator {type(generator).__name__} returned a {type(out).__name__}, not a "
+            f"generator {_name(generator)} returned a {type(out).__name__}, not a "
             f"derainbench.contracts.Restoration; wrap the image: Restoration(image=...)"
         )
     if out.image.shape != rainy.shape:
         raise ContractError(
-            f"generator {type(generator).__name__} returned an image of shape "
+            f"generator {_name(generator)} returned an image of shape "
             f"{tuple(out.image.shape)} for an input of shape {tuple(rainy.shape)}"
         )
     return out
@@ -53,7 +58,7 @@ def judged(discriminator: nn.Module, x: Tensor) -> Judgement:
     out = discriminator(x)
     if not isinstance(out, Judgement):
         raise ContractError(
-            f"discriminator {type(discriminator).__name__} returned a {type(out).__name__}, not "
+            f"discriminator {_name(discriminator)} returned a {type(out).__name__}, not "
             f"a derainbench.contracts.Judgement; wrap the logits: Judgement(logits=...)"
         )
     return out
@@ -184,12 +189,14 @@ def discriminator_update(
     restoration = _detached(restoration)
     real_input = discriminator_input(discriminator, rainy, clean)
     fake_input = discriminator_input(discriminator, rainy, restoration.image)
+    updating = parts.updating_discriminator  # its DDP wrapper under torchrun
+    assert updating is not None
     with precision.autocast():
         if parts.judges_pairs_together:
-            real, fake = _split(judged(discriminator, torch.cat([real_input, fake_input])))
+            real, fake = _split(judged(updating, torch.cat([real_input, fake_input])))
         else:
-            real = judged(discriminator, real_input)
-            fake = judged(discriminator, fake_input)
+            real = judged(updating, real_input)
+            fake = judged(updating, fake_input)
         # Terms run under the same autocast (a feature network in the reduced precision); every
         # loss value is taken in float32.
         inputs = TermInputs(rainy, clean, restoration, mask, judgement=fake, real_judgement=real)
@@ -229,7 +236,9 @@ def train_step(
     generator, discriminator = parts.generator, parts.discriminator
     losses = StepLosses()
     with precision.autocast():
-        restoration = restored(generator, rainy)
+        # The one forward whose backward updates the generator: through its DDP wrapper under
+        # torchrun; every other call below uses the plain networks (training.distributed).
+        restoration = restored(parts.updating_generator, rainy)
 
     # Discriminator: real pairs towards "real", the detached restoration towards "fake".
     if not adversarial:
