@@ -99,6 +99,9 @@ def train_command(
     The recipe supplies every choice; options and --set override them. The run folder holds the
     resolved configuration (with its hash), a CSV log, sample grids and an atomic checkpoint;
     an interrupted run continues with --resume.
+
+    Several GPUs or processes: torchrun --nproc_per_node=N -m derainbench train ... trains one
+    run with DistributedDataParallel; --batch-size is then the global batch (N must divide it).
     """
     import derainbench as db
 
