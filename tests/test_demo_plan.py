@@ -3,6 +3,7 @@ are absent."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from derainbench.config import load_recipe, resolve
@@ -99,3 +100,15 @@ def test_the_demo_end_to_end_says_how_each_recipe_compares_with_the_rainy_input(
     for run in result.runs:
         rows = (run.run_dir / "validation.csv").read_text().splitlines()
         assert len(rows) == 1 + 6  # header, then every step: 6 steps, validated every step
+    # The table is this demo's: a row an earlier demo (another plan) left on the same test data
+    # stays in the file but is neither shown nor pooled.
+    board = pd.read_csv(tmp_path / "lb.csv")
+    stale = board.iloc[[0]].assign(run_id="earlier-plan-s0", config_hash="0" * 64, psnr=99.0,
+                                   row_key="earlier")  # fmt: skip
+    pd.concat([board, stale]).to_csv(tmp_path / "lb.csv", index=False)
+    again = run_demo(
+        tmp_path / "demo", recipes=["deblurgan"], seeds=2, steps_scale=0.01, n_train=4,
+        n_test=2, size=96, leaderboard=tmp_path / "lb.csv", device="cpu", processes=1,
+    )  # fmt: skip
+    assert len(again.table) == 1 and int(again.table["n_seeds"].iloc[0]) == 2
+    assert "99" not in again.table["psnr"].iloc[0]

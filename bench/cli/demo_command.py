@@ -81,9 +81,7 @@ def demo_command(
             f"seeds, {abs(verdict.margin):.2f} dB {word} the rainy input",
             highlight=False,
         )
-    where = [f"test_data={result.test_label}", f"weights={DEMO_CHECKPOINT}"]
-    table = db.leaderboard(result.leaderboard, where=where, formatted=True)
-    print_table(table, f"leaderboard: configs ({len(table)} rows)")
+    print_table(result.table, f"this demo's runs: configs ({len(result.table)} rows)")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     first, last = result.runs[0].run_dir, result.runs[-1].run_dir

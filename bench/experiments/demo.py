@@ -36,7 +36,12 @@ from derainbench.registries import RECIPES, TERMS
 from derainbench.reporting.curves import plot_validation_curves, read_validation_curves
 from derainbench.reporting.leaderboard import default_path, read_leaderboard
 from derainbench.reporting.plots import plot_quality_vs_cost
-from derainbench.reporting.views import aggregate_seeds, filter_rows, with_weights
+from derainbench.reporting.views import (
+    aggregate_seeds,
+    filter_rows,
+    leaderboard_view,
+    with_weights,
+)
 from derainbench.training.runfolder import default_run_id
 
 #: Run settings of demo runs: frequent sample grids and checkpoints, so that an interrupted
@@ -179,6 +184,9 @@ class DemoResult:
     plot: Path | None
     curves: Path | None
     leaderboard: Path
+    #: This demo's rows as the configs view (seeds pooled; formatted for people). The
+    #: leaderboard file may hold rows of earlier demos on the same data, not shown here.
+    table: pd.DataFrame
 
 
 def verdicts(
@@ -255,11 +263,13 @@ def run_demo(
     runs = run_side_by_side(batch, leaderboard=board, processes=processes, console=console,
                             on_finish=report)  # fmt: skip
     plot = out / "quality-vs-cost.png"
-    frame = filter_rows(
-        with_weights(read_leaderboard(board)),
-        [f"test_data={test_label}", f"weights={DEMO_CHECKPOINT}"],
-    )
+    where = [f"test_data={test_label}", f"weights={DEMO_CHECKPOINT}"]
+    frame = filter_rows(with_weights(read_leaderboard(board)), where)
+    # This demo's runs only: an earlier demo's rows on the same data (another plan) stay in
+    # the file but are not this demo's result.
+    frame = frame[frame["run_id"].isin([run.run_dir.name for run in runs])]
     plot_quality_vs_cost(aggregate_seeds(frame), plot)
+    table = leaderboard_view(frame, "configs", (), "psnr", False, True)
     curves = read_validation_curves(
         [({"recipe": name, "variant": name, "seed": seed,
            "adversarial_start": run.config.train.adversarial_start}, run.run_dir)
@@ -273,5 +283,5 @@ def run_demo(
         )  # fmt: skip
     return DemoResult(
         data.root, test_label, runs, baseline, verdicts(planned, runs, baseline.means["psnr"]),
-        notes, plot, curves_plot, board,
+        notes, plot, curves_plot, board, table,
     )  # fmt: skip
