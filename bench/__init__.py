@@ -40,6 +40,7 @@ _API_NAMES = (
     "compose",
     "demo",
     "derain",
+    "figure",
     "evaluate",
     "export",
     "import_weights",

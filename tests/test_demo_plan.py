@@ -97,6 +97,7 @@ def test_the_demo_end_to_end_says_how_each_recipe_compares_with_the_rainy_input(
     assert verdict.input_psnr == result.baseline.means["psnr"]
     assert verdict.margin == pytest.approx(verdict.psnr_mean - verdict.input_psnr)
     assert result.curves is not None and result.curves.is_file()
+    assert result.figure is not None and result.figure.is_file()
     for run in result.runs:
         rows = (run.run_dir / "validation.csv").read_text().splitlines()
         assert len(rows) == 1 + 6  # header, then every step: 6 steps, validated every step

@@ -88,6 +88,7 @@ def demo_command(
     console.print(
         f"\nfiles: leaderboard {result.leaderboard} (every row), plot {result.plot}\n"
         f"       validation curves {result.curves}\n"
+        f"       the recipes side by side on test images {result.figure}\n"
         f"       run folders {result.data / 'runs'}/* (config.toml, log.csv, validation.csv, "
         f"samples/ grids of rainy | restored | clean, checkpoints/ last, best and the average "
         f"ema, eval/ per-image CSVs, tensorboard/: tensorboard --logdir {result.data / 'runs'})\n"

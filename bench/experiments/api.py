@@ -24,6 +24,7 @@ from derainbench.experiments.check import CheckReport, check
 from derainbench.experiments.compose import compose
 from derainbench.experiments.demo import run_demo
 from derainbench.experiments.derain import derain_images
+from derainbench.experiments.figure import comparison_figure
 from derainbench.experiments.runner import (
     EvaluationRecord,
     ExperimentResult,
@@ -161,6 +162,7 @@ evaluate = evaluate_run
 score = score_folders
 compare = compare_runs
 derain = derain_images
+figure = comparison_figure
 demo = run_demo
 
 __all__ = [
@@ -177,6 +179,7 @@ __all__ = [
     "derain",
     "evaluate",
     "export",
+    "figure",
     "import_weights",
     "leaderboard",
     "plan_ablation",

@@ -29,6 +29,7 @@ from derainbench.errors import DerainBenchError
 from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import Evaluation, evaluate_generator
 from derainbench.experiments.compose import compose
+from derainbench.experiments.figure import comparison_figure
 from derainbench.experiments.parallel import PlannedRun, run_side_by_side
 from derainbench.experiments.runner import ExperimentResult
 from derainbench.models.pretrained import MissingWeightsError
@@ -184,6 +185,8 @@ class DemoResult:
     plot: Path | None
     curves: Path | None
     leaderboard: Path
+    #: The first seed of every recipe on the same test images (rainy | each | clean).
+    figure: Path | None
     #: This demo's rows as the configs view (seeds pooled; formatted for people). The
     #: leaderboard file may hold rows of earlier demos on the same data, not shown here.
     table: pd.DataFrame
@@ -281,7 +284,14 @@ def run_demo(
             curves, out / "validation-curves.png", weights=DEMO_CHECKPOINT,
             title="demo: validation PSNR during training (SynthDrop val split)",
         )  # fmt: skip
+    first_seeds: dict[str, Path] = {}
+    for (name, _), run in zip(planned, runs, strict=True):
+        first_seeds.setdefault(name, run.run_dir)
+    figure = comparison_figure(
+        list(first_seeds.values()), out / "comparison.png", images=3,
+        checkpoint=DEMO_CHECKPOINT, test_data=str(data.test), device=device,
+    )  # fmt: skip
     return DemoResult(
         data.root, test_label, runs, baseline, verdicts(planned, runs, baseline.means["psnr"]),
-        notes, plot, curves_plot, board, table,
+        notes, plot, curves_plot, board, figure, table,
     )  # fmt: skip

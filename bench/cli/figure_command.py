@@ -1,0 +1,43 @@
+"""``derain-bench figure``: the qualitative comparison of several runs on the same test images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from derainbench.cli.app import command, console
+from derainbench.cli.options import Checkpoint, Device
+
+
+@command("figure")
+def figure_command(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders, one column each.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The figure, a .png file.")] = Path(
+        "figure.png"
+    ),
+    images: Annotated[
+        int, typer.Option("--images", "-n", help="Test images (rows), spread over the test set.")
+    ] = 3,
+    checkpoint_choice: Checkpoint = "last",
+    test_data: Annotated[
+        str | None,
+        typer.Option(
+            "--test-data",
+            help="Folder of pairs or dataset NAME[:SPLIT] (default: the runs' own test data, "
+            "which must then be the same for every run).",
+        ),
+    ] = None,
+    device: Device = "auto",
+) -> None:
+    """Draw the same test images restored by every run: rainy | each run | clean, each panel
+    with its PSNR (the first run's protocol; the best method per image in bold) and the same
+    region, where the rain changed the image most, zoomed in every panel."""
+    import derainbench as db
+
+    written = db.figure(
+        runs, out, images=images, checkpoint=checkpoint_choice, test_data=test_data,
+        device=device,
+    )  # fmt: skip
+    console.print(f"figure written to {written}")

@@ -1,0 +1,112 @@
+"""``derain-bench figure``: several runs' restorations of the same test images side by side."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from derainbench.config import ComponentSpec
+from derainbench.datasets.build import dataset_label
+from derainbench.errors import DerainBenchError
+from derainbench.evaluation.restore import generator_mode, restore
+from derainbench.experiments.compose import data_spec
+from derainbench.registries import PROTOCOLS
+from derainbench.reporting.comparison_figure import FigureRow, draw_comparison
+from derainbench.training.components import build_test_set
+from derainbench.training.trained import TrainedRun, load_run_generator, read_run
+
+
+def _labels(runs: Sequence[TrainedRun]) -> list[str]:
+    """A short name per run: its recipe, with the seed and then the configuration hash added
+    where two runs would otherwise read the same."""
+    labels = [run.config.recipe.name for run in runs]
+    for extra in (lambda r: f"s{r.config.train.seed}", lambda r: r.config_hash[:8]):
+        repeated = {label for label, count in Counter(labels).items() if count > 1}
+        labels = [f"{label} {extra(run)}" if label in repeated else label
+                  for label, run in zip(labels, runs, strict=True)]  # fmt: skip
+    return labels
+
+
+def _spread(count: int, available: int) -> list[int]:
+    """``count`` image indices spread evenly over the test set (the first when it is one)."""
+    if count < 1:
+        raise DerainBenchError(f"--images must be at least 1 (got {count})")
+    count = min(count, available)
+    if count == 1:
+        return [0]
+    return sorted({round(i * (available - 1) / (count - 1)) for i in range(count)})
+
+
+def comparison_figure(
+    runs: Sequence[Path | str],
+    out: Path | str,
+    *,
+    images: int = 3,
+    checkpoint: str = "last",
+    test_data: str | dict[str, Any] | None = None,
+    device: str = "auto",
+) -> Path:
+    """Draw ``images`` test images restored by every run (rainy | each run | clean), each panel
+    with its PSNR under the first run's protocol and the same region zoomed; the PNG written.
+
+    The test images are ``test_data``'s, or the runs' own test data, which must then be the same
+    for every run (a figure across different test sets compares nothing)."""
+    if not runs:
+        raise DerainBenchError("figure needs at least one run folder")
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise DerainBenchError(f"--out {out}: the figure is written as a .png file")
+    trained = [read_run(run, checkpoint) for run in runs]
+    if test_data is not None:
+        table = data_spec(test_data)
+        spec = ComponentSpec(name=table.pop("name"), options=table)
+    else:
+        specs = [run.config.data.test for run in trained]
+        if any(s is None for s in specs):
+            raise DerainBenchError("a run names no test data: pass --test-data")
+        distinct = {repr(sorted(s.to_dict().items())): s for s in specs if s is not None}
+        if len(distinct) > 1:
+            shown = sorted(f"{dataset_label(s.name, s.options)} {dict(s.options)}"
+                           for s in distinct.values())  # fmt: skip
+            raise DerainBenchError(
+                f"the runs were trained for different test data ({', '.join(shown)}): pass "
+                f"--test-data to draw them on the same images"
+            )
+        spec = specs[0]
+    assert spec is not None
+    test_set = build_test_set(trained[0].config, spec)
+    protocol = PROTOCOLS.create(trained[0].config.eval.protocol)
+    indices = _spread(images, len(test_set))
+    pairs = [test_set.load_pair(i) for i in indices]
+    names = [test_set.pair_names()[i] for i in indices]
+
+    restored: list[list[torch.Tensor]] = []
+    for run in trained:
+        generator = load_run_generator(run, device)
+        target = next(generator.parameters()).device
+        with generator_mode(generator, run.config.eval.generator_mode):
+            restored.append([restore(generator, r[None].to(target)).image[0].cpu()
+                             for r, _ in pairs])  # fmt: skip
+
+    def psnr(image: torch.Tensor, clean: torch.Tensor) -> float:
+        return float(protocol.evaluate(image[None], clean[None])["psnr"][0])
+
+    rows = []
+    for number, ((rainy, clean), name) in enumerate(zip(pairs, names, strict=True)):
+        outputs = [per_run[number] for per_run in restored]
+        scores = [psnr(rainy, clean), *(psnr(o, clean) for o in outputs)]
+        best = 1 + max(range(len(outputs)), key=lambda k: scores[1 + k])
+        rows.append(FigureRow(
+            name=name, panels=[rainy, *outputs, clean],
+            captions=[*(f"{s:.2f} dB" for s in scores), "ground truth"], best=best,
+        ))  # fmt: skip
+    columns = ["rainy input", *_labels(trained), "clean"]
+    title = (
+        f"{dataset_label(spec.name, spec.options)} · {protocol.name} PSNR · "
+        f"{checkpoint} weights · best method per image in bold"
+    )
+    return draw_comparison(rows, columns, out, title)
