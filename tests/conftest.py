@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 import torch
 
@@ -90,3 +91,9 @@ def edited(config: ExperimentConfig, **tables: Any) -> ExperimentConfig:
 def with_term(config: ExperimentConfig, **term: Any) -> ExperimentConfig:
     """``config`` with one more loss term (a TOML-style table: name, options, weight)."""
     return edited(config, terms=[*config.to_dict()["terms"], term])
+
+
+def model_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A leaderboard's rows of trained models, without the rainy input's (one per test set and
+    protocol, recorded beside them)."""
+    return frame[frame["run_id"].astype(str) != "rainy-input"].reset_index(drop=True)

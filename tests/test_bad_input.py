@@ -186,6 +186,16 @@ CASES: list[tuple[str, list[str], str]] = [
         ["derain", RUN, f"{W}/data/rainy", "--attention", "--out", f"{W}/out"],
         "produces no attention maps",
     ),
+    (
+        "figure as a JPEG",
+        ["figure", RUN, "--out", f"{W}/figure.jpg", "--device", "cpu"],
+        "the figure is written as a .png file",
+    ),
+    (
+        "figure of a missing run",
+        ["figure", f"{W}/no-such-run", "--out", f"{W}/figure.png"],
+        "no-such-run",
+    ),
     ("empty leaderboard", ["leaderboard", "--path", f"{W}/empty.csv"], "is empty"),
     ("binary leaderboard", ["leaderboard", "--path", f"{W}/corrupt.csv"], "not a text CSV"),
     ("foreign CSV", ["leaderboard", "--path", f"{W}/foreign.csv"], "not a derainbench leaderboard"),
@@ -344,7 +354,8 @@ def test_file_names_that_are_not_utf8_are_written_as_escapes(workspace, tmp_path
     (per_image,) = (workspace / "run" / "eval").glob("*_odd__*.csv")
     text = per_image.read_text(encoding="utf-8")  # valid UTF-8, whole
     assert "caf\\udce9.png" in text
-    assert board.read_text(encoding="utf-8").count("\n") == 2
+    # The header, the run's row and the rainy input's row: three whole lines.
+    assert board.read_text(encoding="utf-8").count("\n") == 3
 
 
 @pytest.mark.parametrize(

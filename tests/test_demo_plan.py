@@ -111,5 +111,9 @@ def test_the_demo_end_to_end_says_how_each_recipe_compares_with_the_rainy_input(
         tmp_path / "demo", recipes=["deblurgan"], seeds=2, steps_scale=0.01, n_train=4,
         n_test=2, size=96, leaderboard=tmp_path / "lb.csv", device="cpu", processes=1,
     )  # fmt: skip
-    assert len(again.table) == 1 and int(again.table["n_seeds"].iloc[0]) == 2
-    assert "99" not in again.table["psnr"].iloc[0]
+    assert sorted(again.table["recipe"]) == ["deblurgan", "rainy-input"]
+    model = again.table[again.table["recipe"] == "deblurgan"].iloc[0]
+    assert int(model["n_seeds"]) == 2 and "99" not in model["psnr"]
+    # Every row says how far it lies from the rainy input, in dB of PSNR.
+    expected = verdict.margin
+    assert model["psnr_vs_input"].startswith(f"{expected:+.2f}")

@@ -14,7 +14,7 @@ from derainbench.experiments.runner import evaluate_run
 from derainbench.registries import DATASETS, PROTOCOLS
 from derainbench.reporting.leaderboard import COLUMNS, append_row, read_leaderboard
 from derainbench.training.loop import train
-from tests.conftest import tiny_config
+from tests.conftest import model_rows, tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_train_mode_evaluation_is_an_option_and_is_recorded(trained_run, tmp_pat
     eval_mode = evaluate_run(trained_run, leaderboard=board, device="cpu")
     train_mode = evaluate_run(trained_run, mode="train", leaderboard=board, device="cpu")
     assert train_mode.row["g_mode"] == "train"
-    assert list(read_leaderboard(board)["g_mode"]) == ["eval", "train"]
+    assert list(model_rows(read_leaderboard(board))["g_mode"]) == ["eval", "train"]
     # Batch statistics instead of running statistics: different numbers, which is the point.
     assert train_mode.means["psnr"] != eval_mode.means["psnr"]
 
@@ -158,3 +158,18 @@ def test_required_lpips_fails_in_one_line(trained_run, tmp_path, monkeypatch) ->
     assert result.exit_code == 2
     assert result.stderr.startswith("error: torchvision AlexNet (ImageNet) weights")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_rainy_input_is_recorded_once_per_test_set_and_protocol(trained_run, tmp_path):
+    board = tmp_path / "board.csv"
+    evaluate_run(trained_run, leaderboard=board, device="cpu")
+    evaluate_run(trained_run, checkpoint="last", leaderboard=board, device="cpu")  # again
+    evaluate_run(trained_run, protocol="rgb", leaderboard=board, device="cpu")
+    frame = read_leaderboard(board)
+    inputs = frame[frame["run_id"] == "rainy-input"].set_index("protocol")
+    assert sorted(inputs.index) == ["rgb", "y-matlab"]
+    test_set = DATASETS.create("toyrain-sk", split="test", n=3, size=40)
+    for protocol in ("y-matlab", "rgb"):
+        nothing = evaluate_generator(InputAsOutput(), test_set, protocol)
+        assert inputs.loc[protocol, "psnr"] == pytest.approx(nothing.means["psnr"], abs=1e-5)
+        assert inputs.loc[protocol, "test_set_id"] == nothing.test_set_id

@@ -22,7 +22,7 @@ import torch
 
 from derainbench.training.checkpoint import load_checkpoint
 from derainbench.training.runfolder import RunFolder
-from tests.conftest import TINY_OVERRIDES
+from tests.conftest import TINY_OVERRIDES, model_rows
 
 STEPS = 12
 SETS = [item for o in [*TINY_OVERRIDES, "run.checkpoint_every=2"] for item in ("--set", o)]
@@ -142,8 +142,10 @@ def test_killed_anywhere_and_resumed_ends_as_an_uninterrupted_run(tmp_path: Path
     assert leftovers == [], leftovers  # no temporary checkpoint or CSV files left behind
     logged = pd.read_csv(run / "log.csv")["step"].tolist()
     assert logged == list(range(1, STEPS + 1))
-    rows, expected = pd.read_csv(board), pd.read_csv(tmp_path / "straight.csv")
+    everything = pd.read_csv(board)
+    rows, expected = model_rows(everything), model_rows(pd.read_csv(tmp_path / "straight.csv"))
     assert len(rows) == 1, rows  # the killed evaluations and the re-evaluation: one row
+    assert len(everything) == 2  # and one rainy-input row
     assert rows["psnr"].item() == pytest.approx(expected["psnr"].item(), abs=1e-9)
     (per_image,) = (run / "eval").glob("*.csv")
     assert len(pd.read_csv(per_image)) == rows["n_images"].item()

@@ -57,7 +57,7 @@ def test_config_view_sorted_and_exported(board, tmp_path) -> None:
     records = json.loads(result.stdout)
     assert [r["config_hash"] for r in records] == ["aaa", "bbb", "ccc"]  # best PSNR first
     result = runner.invoke(app, ["leaderboard", "--path", str(board), "--format", "md"])
-    assert "| 31.00 ± 2.48 |" in result.stdout
+    assert "| **31.00 ± 2.48** |" in result.stdout  # the best mean, in bold
     result = runner.invoke(app, ["leaderboard", "--path", str(board), "--format", "latex"])
     assert result.stdout.startswith("\\begin{tabular}") and "31.00 $\\pm$ 2.48" in result.stdout
     result = runner.invoke(
@@ -97,3 +97,61 @@ def test_the_weights_a_row_scored_are_never_pooled_with_other_weights(tmp_path) 
     assert configs.loc["last", "psnr_mean"] == pytest.approx(21.0)
     assert configs.loc["ema", "psnr_mean"] == pytest.approx(26.0)
     assert (configs["n_seeds"] == 2).all()
+
+
+def _add_rainy_input(path, psnr: float = 29.0, test_data: str = "set:test") -> None:
+    append_row(path, {
+        "run_id": "rainy-input", "config_hash": "rainy-input", "recipe": "rainy-input",
+        "test_data": test_data, "protocol": "y-matlab", "g_mode": "", "n_images": 4,
+        "psnr": psnr, "ssim": 0.95, "row_key": f"input-{test_data}",
+    })  # fmt: skip
+
+
+def test_every_view_shows_the_rainy_input_and_the_margin_to_it(board) -> None:
+    from derainbench.reporting.views import leaderboard_view
+
+    _add_rainy_input(board)
+    _add_rainy_input(board, 40.0, test_data="another:test")  # not among the rows shown
+    frame = read_leaderboard(board)
+    # Filtering the models (here to one generator) keeps the input of their test set.
+    configs = leaderboard_view(frame, "configs", ["generator=unet"], formatted=False)
+    assert list(configs["recipe"]) == ["r", "rainy-input", "r"]  # sorted by PSNR
+    margins = dict(zip(configs["config_hash"], configs["psnr_vs_input"], strict=True))
+    assert margins["aaa"] == pytest.approx(31.0 - 29.0) and margins["ccc"] == -2.0
+    assert math.isnan(margins["rainy-input"])
+    shown = leaderboard_view(frame, "configs", ["generator=unet"], formatted=True)
+    assert list(shown["psnr_vs_input"]) == ["+2.00", "", "-2.00 (below)"]
+    runs = leaderboard_view(frame, "runs", ["generator=resnet"])
+    assert sorted(runs["run_id"]) == ["bbb-s0", "bbb-s1", "rainy-input"]
+    margins = dict(zip(runs["run_id"], runs["psnr_vs_input"], strict=True))
+    assert margins["bbb-s0"] == -1.0 and margins["bbb-s1"] == -0.5
+    assert math.isnan(margins["rainy-input"])
+
+
+def test_paper_exports_format_counts_and_bold_the_best_model(board) -> None:
+    _add_rainy_input(board, 35.0)  # doing nothing scores best: the best *model* is bold
+    result = CliRunner().invoke(app, ["leaderboard", "--path", str(board), "--format", "md"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    row = {line.split(" | ")[0].strip("| "): line for line in lines[2:]}
+    assert "**31.0" in lines[3] and "| 35.00 |" in result.output
+    assert "3,000" in result.output  # g_params as an integer with separators, not 3000.0
+    assert "-4.00 (below)" in result.output and len(row) == 2
+    latex = CliRunner().invoke(app, ["leaderboard", "--path", str(board), "--format", "latex"])
+    assert r"\textbf{31.0" in latex.output and r"$\pm$" in latex.output
+
+
+def test_configurations_that_look_alike_get_their_hash_and_steps(tmp_path) -> None:
+    from derainbench.reporting.views import leaderboard_view
+
+    path = tmp_path / "board.csv"
+    for digest, steps, psnr in (("1111aaaa", 100, 30.0), ("2222bbbb", 200, 31.0)):
+        append_row(path, {
+            "run_id": digest, "config_hash": digest, "recipe": "r", "generator": "unet",
+            "discriminator": "patchgan", "test_data": "set:test", "protocol": "y-matlab",
+            "g_mode": "eval", "n_images": 4, "psnr": psnr, "ssim": 0.9, "seed": 0,
+            "steps": steps, "row_key": digest,
+        })  # fmt: skip
+    shown = leaderboard_view(read_leaderboard(path), "configs")
+    assert list(shown["config"]) == ["2222bbbb", "1111aaaa"]
+    assert list(shown["steps"]) == ["200", "100"]

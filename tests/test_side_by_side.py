@@ -7,7 +7,7 @@ import pytest
 
 from derainbench.experiments.parallel import PlannedRun, run_side_by_side
 from derainbench.reporting.leaderboard import read_leaderboard
-from tests.conftest import tiny_config
+from tests.conftest import model_rows, tiny_config
 
 
 def test_runs_side_by_side_equal_runs_in_process_and_keep_their_order(tmp_path) -> None:
@@ -27,7 +27,7 @@ def test_runs_side_by_side_equal_runs_in_process_and_keep_their_order(tmp_path) 
     for a, b in zip(parallel, in_process, strict=True):
         assert a.evaluation is not None and b.evaluation is not None
         assert a.evaluation.means == pytest.approx(b.evaluation.means, abs=1e-9)
-    rows = read_leaderboard(tmp_path / "side.csv")
+    rows = model_rows(read_leaderboard(tmp_path / "side.csv"))
     assert sorted(rows["seed"].tolist()) == [0, 1]  # one row per run, both written
     assert (tmp_path / "side" / "s0" / "console.log").read_text().strip()
 
@@ -37,7 +37,7 @@ def test_finished_runs_are_reused_not_retrained(tmp_path) -> None:
     first = run_side_by_side([run], leaderboard=tmp_path / "lb.csv", processes=1)
     again = run_side_by_side([run], leaderboard=tmp_path / "lb.csv", processes=1)
     assert again[0].training.train_seconds == first[0].training.train_seconds
-    assert len(pd.read_csv(tmp_path / "lb.csv")) == 1  # not appended twice
+    assert len(model_rows(pd.read_csv(tmp_path / "lb.csv"))) == 1  # not appended twice
 
 
 def test_a_failed_run_ends_the_batch_with_no_run_started_after_it(tmp_path) -> None:

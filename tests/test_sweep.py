@@ -14,7 +14,7 @@ import derainbench as db
 from derainbench.errors import ConfigError
 from derainbench.experiments.sweep.cells import write_state
 from derainbench.experiments.sweep.spec import expand, load_sweep
-from tests.conftest import TINY_OVERRIDES
+from tests.conftest import TINY_OVERRIDES, model_rows
 
 TINY_SET = [*TINY_OVERRIDES, "run.tensorboard=false", "run.validate_every=1000"]
 
@@ -98,7 +98,7 @@ def test_a_sweep_runs_once_and_reruns_only_what_is_not_done(tmp_path) -> None:
     cells, launched = db.sweep(path)
     assert len(launched.started) == 4 and not launched.skipped
     assert all(o["status"] == "done" for o in launched.outcomes.values())
-    assert len(pd.read_csv(tmp_path / "lb.csv")) == 4
+    assert len(model_rows(pd.read_csv(tmp_path / "lb.csv"))) == 4
     reports = db.sweep_status(path)
     assert [r.status for r in reports] == ["done"] * 4
     assert reports[0].detail.startswith("psnr ")
@@ -109,7 +109,7 @@ def test_a_sweep_runs_once_and_reruns_only_what_is_not_done(tmp_path) -> None:
     assert db.sweep_status(path)[1].detail == "loss 'l1' became nan at step 2"
     _, again = db.sweep(path)
     assert [c.run_dir for c in again.started] == [failed]
-    assert len(pd.read_csv(tmp_path / "lb.csv")) == 4  # the retried cell's row replaced
+    assert len(model_rows(pd.read_csv(tmp_path / "lb.csv"))) == 4  # the retried cell's row replaced
     assert [r.status for r in db.sweep_status(path)] == ["done"] * 4
 
 

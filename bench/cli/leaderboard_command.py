@@ -52,7 +52,12 @@ def leaderboard_command(
     """
     from derainbench.reporting.export import export
     from derainbench.reporting.leaderboard import default_path, read_leaderboard
-    from derainbench.reporting.views import aggregate_seeds, filter_rows, leaderboard_view
+    from derainbench.reporting.views import (
+        aggregate_seeds,
+        leaderboard_view,
+        with_rainy_input,
+        with_weights,
+    )
 
     frame = read_leaderboard(path or default_path())
     formatted = fmt in ("table", "md", "latex")
@@ -60,7 +65,8 @@ def leaderboard_command(
     if plot is not None and view == "configs" and not table.empty:
         from derainbench.reporting.plots import plot_quality_vs_cost
 
-        plot_quality_vs_cost(aggregate_seeds(filter_rows(frame, where or [])), plot, cost=cost)
+        configs = aggregate_seeds(with_rainy_input(with_weights(frame), where or []))
+        plot_quality_vs_cost(configs, plot, cost=cost)
     if fmt != "table":
         typer.echo(export(table, fmt), nl=False)
     else:

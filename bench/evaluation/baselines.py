@@ -7,6 +7,10 @@ from torch import Tensor
 
 from derainbench.contracts import Generator, Restoration
 
+#: The run id (and recipe and configuration hash) of the leaderboard rows that score the
+#: untouched rainy input: one per test set, protocol and evaluation options.
+RAINY_INPUT = "rainy-input"
+
 
 class InputAsOutput(Generator):
     """Returns the rainy image unchanged: the score of doing nothing, for context."""

@@ -26,7 +26,7 @@ from derainbench.datasets.synthdrop.dead_leaves import DEAD_LEAVES_VERSION
 from derainbench.datasets.synthdrop.presets import RENDERER_VERSION
 from derainbench.datasets.synthdrop.writer import write_synthdrop
 from derainbench.errors import DerainBenchError
-from derainbench.evaluation.baselines import InputAsOutput
+from derainbench.evaluation.baselines import RAINY_INPUT, InputAsOutput
 from derainbench.evaluation.evaluate import Evaluation, evaluate_generator
 from derainbench.experiments.compose import compose
 from derainbench.experiments.figure import comparison_figure
@@ -39,8 +39,8 @@ from derainbench.reporting.leaderboard import default_path, read_leaderboard
 from derainbench.reporting.plots import plot_quality_vs_cost
 from derainbench.reporting.views import (
     aggregate_seeds,
-    filter_rows,
     leaderboard_view,
+    with_rainy_input,
     with_weights,
 )
 from derainbench.training.runfolder import default_run_id
@@ -267,10 +267,10 @@ def run_demo(
                             on_finish=report)  # fmt: skip
     plot = out / "quality-vs-cost.png"
     where = [f"test_data={test_label}", f"weights={DEMO_CHECKPOINT}"]
-    frame = filter_rows(with_weights(read_leaderboard(board)), where)
-    # This demo's runs only: an earlier demo's rows on the same data (another plan) stay in
-    # the file but are not this demo's result.
-    frame = frame[frame["run_id"].isin([run.run_dir.name for run in runs])]
+    frame = with_rainy_input(with_weights(read_leaderboard(board)), where)
+    # This demo's runs (and the rainy input) only: an earlier demo's rows on the same data
+    # (another plan) stay in the file but are not this demo's result.
+    frame = frame[frame["run_id"].isin([RAINY_INPUT, *(run.run_dir.name for run in runs)])]
     plot_quality_vs_cost(aggregate_seeds(frame), plot)
     table = leaderboard_view(frame, "configs", (), "psnr", False, True)
     curves = read_validation_curves(

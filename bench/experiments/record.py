@@ -12,6 +12,7 @@ from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.build import dataset_label
 from derainbench.datasets.describe import compact_info, spec_info
 from derainbench.devices import device_name
+from derainbench.evaluation.baselines import RAINY_INPUT
 from derainbench.evaluation.evaluate import Evaluation, EvaluationOptions
 from derainbench.experiments.provenance import git_commit, versions
 from derainbench.metrics.scores import score_columns
@@ -112,4 +113,45 @@ def leaderboard_row(
         "checkpoint": identity["checkpoint"],
         "row_key": identity["row_key"],
         **columns,
+    }
+
+
+def input_row_key(test_set_id: str, protocol: str, options: EvaluationOptions) -> str:
+    """The row key of the rainy input's score on a test set under a protocol (with the same
+    extra scores as the rows beside it)."""
+    keyed = {"run": RAINY_INPUT, "test_set_id": test_set_id, "protocol": protocol,
+             "lpips": options.lpips, "extras": sorted(options.extras)}  # fmt: skip
+    text = json.dumps(keyed, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:KEY_LENGTH]
+
+
+def input_row(
+    evaluation: Evaluation,
+    test_set: PairedDataset,
+    test_label: str,
+    protocol: str,
+    row_key: str,
+    cells: dict[str, Any],
+) -> dict[str, Any]:
+    """The row of the untouched rainy input: what doing nothing scores, for every view's
+    context. No components, seed, steps or costs."""
+    lead = [s.name for s in score_columns(evaluation.means) if s.source == "protocol"]
+    rest = [name for name in evaluation.means if name not in lead]
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "run_id": RAINY_INPUT,
+        "config_hash": RAINY_INPUT,
+        "recipe": RAINY_INPUT,
+        "test_data": test_label,
+        "data_info": compact_info(test_set),
+        "protocol": protocol,
+        "g_mode": "",
+        "n_images": len(evaluation.per_image),
+        **{name: round(evaluation.means[name], DIGITS) for name in lead},
+        **{name: round(evaluation.means[name], DIGITS) for name in rest},
+        **{k: v for k, v in cells.items() if k.endswith("_note")},
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "test_set_id": evaluation.test_set_id,
+        "row_key": row_key,
     }

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 from rich.console import Console
 
 from derainbench.config import ComponentSpec, ExperimentConfig
+from derainbench.datasets.base import PairedDataset
 from derainbench.datasets.build import dataset_label
+from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import (
     Evaluation,
     EvaluationOptions,
@@ -21,7 +24,7 @@ from derainbench.evaluation.evaluate import (
     score_test_set,
 )
 from derainbench.experiments.compose import data_spec
-from derainbench.experiments.record import leaderboard_row, row_identity
+from derainbench.experiments.record import input_row, input_row_key, leaderboard_row, row_identity
 from derainbench.reporting.leaderboard import append_row, default_path, read_leaderboard
 from derainbench.training.components import build_test_set
 from derainbench.training.loop import TrainResult, train
@@ -85,8 +88,8 @@ def evaluate_run(
     """Evaluate a run's generator (``checkpoint``: last, best or ema) on full-size test images
     (the run's test data unless ``test_data``), write its per-image CSV into the run folder,
     and append one row to the leaderboard (default: $DERAINBENCH_LEADERBOARD or
-    results/leaderboard.csv) unless ``record`` is False or, with ``skip_if_recorded``, an
-    identical row is already there."""
+    results/leaderboard.csv), and once per test set and protocol the rainy input's row, unless
+    ``record`` is False or, with ``skip_if_recorded``, an identical row is already there."""
     trained = run if isinstance(run, TrainedRun) else read_run(run, checkpoint)
     config = trained.config
     spec = None
@@ -117,7 +120,27 @@ def evaluate_run(
         board = None
     if board is not None:
         append_row(board, row)  # replaces a row of the same measurement
+        _record_rainy_input(board, test_set, label, protocol, options, evaluation, console)
     return EvaluationRecord(evaluation, row, per_image_csv, board)
+
+
+def _record_rainy_input(
+    board: Path,
+    test_set: PairedDataset,
+    label: str,
+    protocol: str,
+    options: EvaluationOptions,
+    scored: Evaluation,
+    console: Console | None,
+) -> None:
+    """Score the untouched rainy input on this test set and protocol, once per leaderboard:
+    every view shows it beside the models (doing nothing is the first baseline)."""
+    key = input_row_key(scored.test_set_id, protocol, options)
+    if _already_recorded(board, {"row_key": key}):
+        return
+    plain = dataclasses.replace(options, costs=False, columns={})
+    evaluation, cells = score_test_set(InputAsOutput(), test_set, protocol, "eval", plain, console)
+    append_row(board, input_row(evaluation, test_set, label, protocol, key, cells))
 
 
 def run_experiment(

@@ -12,12 +12,22 @@ from derainbench.errors import DerainBenchError
 FORMATS = ("md", "latex", "csv", "json")
 
 
+def _cells(frame: pd.DataFrame, bold: str) -> list[list[str]]:
+    """The table's cells as text, the best value of each score (``attrs["best"]``: column →
+    row position) wrapped in ``bold`` (a format string)."""
+    cells = frame.astype(object).where(frame.notna(), "").astype(str).values.tolist()
+    for column, row in frame.attrs.get("best", {}).items():
+        if column in frame.columns and 0 <= row < len(cells):
+            position = list(frame.columns).index(column)
+            cells[row][position] = bold.format(cells[row][position])
+    return cells
+
+
 def to_markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table."""
-    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    """A GitHub-flavoured Markdown table, the best value per score in bold."""
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |"]
     lines.append("| " + " | ".join("---" for _ in frame.columns) + " |")
-    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    lines += ["| " + " | ".join(row) + " |" for row in _cells(frame, "**{}**")]
     return "\n".join(lines) + "\n"
 
 
@@ -31,10 +41,14 @@ def to_latex(frame: pd.DataFrame) -> str:
         text = "" if pd.isna(value) else str(value)
         return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
 
+    marker = "\x00"  # marks a best cell through the escaping
+    rows = [[cell(v) for v in row] for row in _cells(frame, marker + "{}")]
+    rows = [[r"\textbf{" + v[1:] + "}" if v.startswith(marker) else v for v in row]
+            for row in rows]  # fmt: skip
     lines = [r"\begin{tabular}{" + "l" * len(frame.columns) + "}", r"\toprule"]
     lines.append(" & ".join(cell(c) for c in frame.columns) + r" \\")
     lines.append(r"\midrule")
-    lines += [" & ".join(cell(v) for v in row) + r" \\" for row in frame.itertuples(index=False)]
+    lines += [" & ".join(row) + r" \\" for row in rows]
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
