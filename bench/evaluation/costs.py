@@ -8,45 +8,20 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from derainbench.contracts import Generator
 from derainbench.evaluation.restore import generator_mode, restore
 
 
 def count_macs(model: nn.Module, *inputs: Tensor) -> int:
-    """Multiply-accumulates of one forward pass, over convolutions, transposed convolutions and
-    linear layers (normalisations, activations and additions are not counted)."""
-    total = 0
-
-    def conv(module: nn.Conv2d, args: tuple[Tensor, ...], output: Tensor) -> None:
-        nonlocal total
-        kernel = module.kernel_size[0] * module.kernel_size[1]
-        total += output.numel() * (module.in_channels // module.groups) * kernel
-
-    def transposed(module: nn.ConvTranspose2d, args: tuple[Tensor, ...], output: Tensor) -> None:
-        nonlocal total
-        kernel = module.kernel_size[0] * module.kernel_size[1]
-        total += args[0].numel() * (module.out_channels // module.groups) * kernel
-
-    def linear(module: nn.Linear, args: tuple[Tensor, ...], output: Tensor) -> None:
-        nonlocal total
-        total += output.numel() * module.in_features
-
-    hooks = []
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            hooks.append(module.register_forward_hook(conv))
-        elif isinstance(module, nn.ConvTranspose2d):
-            hooks.append(module.register_forward_hook(transposed))
-        elif isinstance(module, nn.Linear):
-            hooks.append(module.register_forward_hook(linear))
-    try:
-        with torch.no_grad():
-            model(*inputs)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return total
+    """Multiply-accumulates of one forward pass: half the floating-point operations torch's own
+    counter (``torch.utils.flop_counter``) finds in the operators the model calls, so that
+    convolutions, linear layers and the matrix products of attention blocks (any plug-in
+    transformer) all count. Normalisations, activations and additions are not counted."""
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(*inputs)
+    return counter.get_total_flops() // 2
 
 
 @dataclass
