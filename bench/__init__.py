@@ -30,12 +30,14 @@ if TYPE_CHECKING:
 _API_MODULE = "derainbench.experiments.api"
 _API_NAMES = (
     "CheckReport",
+    "ContractReport",
     "EvaluationOptions",
     "EvaluationRecord",
     "ExperimentConfig",
     "ExperimentResult",
     "ablate",
     "check",
+    "check_plugin",
     "compare",
     "compose",
     "demo",

@@ -187,6 +187,11 @@ CASES: list[tuple[str, list[str], str]] = [
         "produces no attention maps",
     ),
     (
+        "check a plug-in that is not there",
+        ["check-plugin", f"{W}/no_such_plugin.py"],
+        "did not load: FileNotFoundError",
+    ),
+    (
         "figure as a JPEG",
         ["figure", RUN, "--out", f"{W}/figure.jpg", "--device", "cpu"],
         "the figure is written as a .png file",

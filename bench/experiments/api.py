@@ -25,6 +25,7 @@ from derainbench.experiments.compose import compose
 from derainbench.experiments.demo import run_demo
 from derainbench.experiments.derain import derain_images
 from derainbench.experiments.figure import comparison_figure
+from derainbench.experiments.plugin_check import ContractReport, check_plugin
 from derainbench.experiments.runner import (
     EvaluationRecord,
     ExperimentResult,
@@ -167,12 +168,14 @@ demo = run_demo
 
 __all__ = [
     "CheckReport",
+    "ContractReport",
     "EvaluationOptions",
     "EvaluationRecord",
     "ExperimentConfig",
     "ExperimentResult",
     "ablate",
     "check",
+    "check_plugin",
     "compare",
     "compose",
     "demo",
