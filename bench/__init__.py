@@ -36,6 +36,7 @@ _API_NAMES = (
     "ExperimentConfig",
     "ExperimentResult",
     "ablate",
+    "attention_strip",
     "check",
     "check_plugin",
     "compare",

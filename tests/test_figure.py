@@ -14,7 +14,7 @@ import derainbench as db
 from derainbench.cli import app
 from derainbench.errors import DerainBenchError
 from derainbench.experiments import figure as figure_module
-from derainbench.registries import PROTOCOLS
+from derainbench.registries import DATASETS, PROTOCOLS
 from derainbench.reporting.comparison_figure import inset_corner, zoom_region
 from tests.conftest import tiny_config
 
@@ -103,3 +103,34 @@ def test_runs_with_different_test_data_need_one_named(two_runs: list[Path], tmp_
     db.figure([two_runs[0], elsewhere], tmp_path / "fig.png", images=1, device="cpu",
               test_data="toyrain-sk:test")  # fmt: skip
     assert (tmp_path / "fig.png").is_file()
+
+
+def test_the_attention_strip_shows_mask_and_every_step(tmp_path, monkeypatch) -> None:
+    from tests.test_attentive_losses import tiny_attentive
+
+    run = db.run(tiny_attentive("run.tensorboard=false", "generator.recurrent_steps=3"),
+                 run_dir=tmp_path / "attentive", evaluate=False).run_dir  # fmt: skip
+    drawn = {}
+    real = figure_module.draw_attention_strip
+
+    def capture(rows, out, title):
+        drawn["rows"] = rows
+        return real(rows, out, title)
+
+    monkeypatch.setattr(figure_module, "draw_attention_strip", capture)
+    out = db.attention_strip(run, tmp_path / "strip.png", images=2, device="cpu")
+    assert out.is_file()
+    test_set = DATASETS.create("synthdrop-sk", split="test", n=2, size=36)
+    for row in drawn["rows"]:
+        assert len(row.maps) == 3 and all(m.shape == row.mask.shape for m in row.maps)
+        index = test_set.pair_names().index(row.name)
+        rainy, clean = test_set.load_pair(index)
+        assert torch.equal(row.mask, test_set.load_mask(index, rainy, clean))
+
+
+def test_the_attention_strip_needs_an_attentive_run(two_runs, tmp_path) -> None:
+    with pytest.raises(DerainBenchError, match="produces no attention maps"):
+        db.attention_strip(two_runs[0], tmp_path / "strip.png", device="cpu")
+    result = CliRunner().invoke(app, ["figure", str(two_runs[0]), "--attention",
+                                      str(two_runs[1])])  # fmt: skip
+    assert result.exit_code == 2 and "--attention draws one run" in result.output

@@ -24,7 +24,7 @@ from derainbench.experiments.check import CheckReport, check
 from derainbench.experiments.compose import compose
 from derainbench.experiments.demo import run_demo
 from derainbench.experiments.derain import derain_images
-from derainbench.experiments.figure import comparison_figure
+from derainbench.experiments.figure import attention_strip, comparison_figure
 from derainbench.experiments.plugin_check import ContractReport, check_plugin
 from derainbench.experiments.runner import (
     EvaluationRecord,
@@ -174,6 +174,7 @@ __all__ = [
     "ExperimentConfig",
     "ExperimentResult",
     "ablate",
+    "attention_strip",
     "check",
     "check_plugin",
     "compare",

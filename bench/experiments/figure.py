@@ -10,12 +10,18 @@ from typing import Any
 import torch
 
 from derainbench.config import ComponentSpec
+from derainbench.contracts import ATTENTION
 from derainbench.datasets.build import dataset_label
 from derainbench.errors import DerainBenchError
 from derainbench.evaluation.restore import generator_mode, restore
 from derainbench.experiments.compose import data_spec
 from derainbench.registries import PROTOCOLS
-from derainbench.reporting.comparison_figure import FigureRow, draw_comparison
+from derainbench.reporting.comparison_figure import (
+    AttentionRow,
+    FigureRow,
+    draw_attention_strip,
+    draw_comparison,
+)
 from derainbench.training.components import build_test_set
 from derainbench.training.trained import TrainedRun, load_run_generator, read_run
 
@@ -110,3 +116,53 @@ def comparison_figure(
         f"{checkpoint} weights · best method per image in bold"
     )
     return draw_comparison(rows, columns, out, title)
+
+
+def attention_strip(
+    run: Path | str,
+    out: Path | str,
+    *,
+    images: int = 3,
+    checkpoint: str = "last",
+    test_data: str | dict[str, Any] | None = None,
+    device: str = "auto",
+) -> Path:
+    """Draw, for ``images`` test images, what an attentive run attends to: rainy | the rain mask
+    (the dataset's, or derived from the pair by the dataset's rule) | the attention map of each
+    recurrent step | restored | clean; the PNG written."""
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise DerainBenchError(f"--out {out}: the figure is written as a .png file")
+    trained = read_run(run, checkpoint)
+    generator = load_run_generator(trained, device)
+    if ATTENTION not in generator.provides:
+        raise DerainBenchError(
+            f"--attention: generator '{trained.config.generator.name}' of {trained.run.root} "
+            f"produces no attention maps"
+        )
+    if test_data is not None:
+        table = data_spec(test_data)
+        spec = ComponentSpec(name=table.pop("name"), options=table)
+    else:
+        spec = trained.config.data.test
+        if spec is None:
+            raise DerainBenchError("the run names no test data: pass --test-data")
+    test_set = build_test_set(trained.config, spec)
+    protocol = PROTOCOLS.create(trained.config.eval.protocol)
+    target = next(generator.parameters()).device
+    rows = []
+    with generator_mode(generator, trained.config.eval.generator_mode):
+        for index in _spread(images, len(test_set)):
+            rainy, clean = test_set.load_pair(index)
+            result = restore(generator, rainy[None].to(target))
+            restored = result.image[0].cpu()
+            score = float(protocol.evaluate(restored[None], clean[None])["psnr"][0])
+            rows.append(AttentionRow(
+                name=test_set.pair_names()[index], rainy=rainy,
+                mask=test_set.load_mask(index, rainy, clean),
+                maps=[a[0].cpu() for a in result.attention or []], restored=restored,
+                clean=clean, caption=f"{score:.2f} dB",
+            ))  # fmt: skip
+    title = (f"{trained.run.run_id} · {checkpoint} weights · "
+             f"{dataset_label(spec.name, spec.options)}")  # fmt: skip
+    return draw_attention_strip(rows, out, title)

@@ -106,3 +106,61 @@ def draw_comparison(
     figure.savefig(out, dpi=110)
     plt.close(figure)
     return out
+
+
+@dataclass
+class AttentionRow:
+    """One test image for the attention strip: the images and the maps (each (1, H, W))."""
+
+    name: str
+    rainy: Tensor
+    mask: Tensor
+    maps: list[Tensor]
+    restored: Tensor
+    clean: Tensor
+    caption: str  # under the restored panel (its PSNR)
+
+
+def draw_attention_strip(rows: list[AttentionRow], out: Path, title: str | None = None) -> Path:
+    """rainy | mask | A1…AN | restored | clean per row; the mask and every map in one colour
+    scale (0 to 1, the mask's range the attention loss pulls the maps towards) with one
+    colorbar, so that steps and images compare."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    steps = max(len(row.maps) for row in rows)
+    columns = ["rainy input", "rain mask", *(f"A{t + 1}" for t in range(steps)), "restored",
+               "clean"]  # fmt: skip
+    ratio = rows[0].rainy.shape[-2] / rows[0].rainy.shape[-1]
+    figure, axes = plt.subplots(
+        len(rows), len(columns),
+        figsize=(2.1 * len(columns) + 0.8, 2.1 * ratio * len(rows) + 0.6), squeeze=False,
+    )  # fmt: skip
+    shown = None
+    for r, row in enumerate(rows):
+        panels: list[tuple[Tensor, bool]] = [(row.rainy, False), (row.mask, True)]
+        panels += [(m, True) for m in row.maps] + [(row.restored, False), (row.clean, False)]
+        for c, (panel, is_map) in enumerate(panels):
+            ax = axes[r][c]
+            if is_map:
+                shown = ax.imshow(panel[0].detach().float().cpu().numpy(), cmap="viridis",
+                                  vmin=0.0, vmax=1.0, interpolation="nearest")  # fmt: skip
+            else:
+                ax.imshow(_as_image(panel), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(columns[c], fontsize=9)
+        axes[r][len(columns) - 2].set_xlabel(row.caption, fontsize=8)
+        axes[r][0].set_ylabel(row.name, fontsize=8)
+    if shown is not None:
+        figure.colorbar(shown, ax=axes, fraction=0.02, pad=0.01,
+                        label="attention / mask (clipped to [0, 1])")  # fmt: skip
+    if title:
+        figure.suptitle(title, fontsize=10)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return out
