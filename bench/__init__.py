@@ -49,6 +49,7 @@ _API_NAMES = (
     "import_weights",
     "leaderboard",
     "plan_ablation",
+    "report",
     "resume",
     "run_ablation",
     "run",

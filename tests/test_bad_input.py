@@ -192,6 +192,16 @@ CASES: list[tuple[str, list[str], str]] = [
         "did not load: FileNotFoundError",
     ),
     (
+        "report as a PDF",
+        ["report", RUN, "--out", f"{W}/report.pdf"],
+        "the report is written as an .html file",
+    ),
+    (
+        "report of a folder that is no run",
+        ["report", f"{W}/data", "--out", f"{W}/report.html"],
+        "is not a run folder",
+    ),
+    (
         "figure as a JPEG",
         ["figure", RUN, "--out", f"{W}/figure.jpg", "--device", "cpu"],
         "the figure is written as a .png file",

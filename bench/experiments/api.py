@@ -26,6 +26,7 @@ from derainbench.experiments.demo import run_demo
 from derainbench.experiments.derain import derain_images
 from derainbench.experiments.figure import attention_strip, comparison_figure
 from derainbench.experiments.plugin_check import ContractReport, check_plugin
+from derainbench.experiments.report import make_report
 from derainbench.experiments.runner import (
     EvaluationRecord,
     ExperimentResult,
@@ -165,6 +166,7 @@ compare = compare_runs
 derain = derain_images
 figure = comparison_figure
 demo = run_demo
+report = make_report
 
 __all__ = [
     "CheckReport",
@@ -187,6 +189,7 @@ __all__ = [
     "import_weights",
     "leaderboard",
     "plan_ablation",
+    "report",
     "resume",
     "run",
     "run_ablation",
