@@ -78,7 +78,8 @@ def demo_command(
         word = "above" if verdict.margin > 0 else "BELOW"
         console.print(
             f"{verdict.recipe}: PSNR {verdict.psnr_mean:.2f}{spread} dB over {verdict.seeds} "
-            f"seeds, {abs(verdict.margin):.2f} dB {word} the rainy input",
+            f"seed{'s' if verdict.seeds != 1 else ''}, {abs(verdict.margin):.2f} dB {word} the "
+            f"rainy input",
             highlight=False,
         )
     print_table(result.table, f"this demo's runs: configs ({len(result.table)} rows)")
@@ -94,6 +95,7 @@ def demo_command(
         f"ema, eval/ per-image CSVs, tensorboard/: tensorboard --logdir {result.data / 'runs'})\n"
         f"next:  derain-bench derain {first} {result.data / 'test' / 'data'} "
         f"--checkpoint {DEMO_CHECKPOINT} "
-        f"--out {out / 'derained'}\n"
-        f"       derain-bench compare {first} {last} --checkpoint {DEMO_CHECKPOINT}"
-    )
+        f"--out {out / 'derained'}"
+        + (f"\n       derain-bench compare {first} {last} --checkpoint {DEMO_CHECKPOINT}"
+           if first != last else "")
+    )  # fmt: skip
