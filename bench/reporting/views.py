@@ -63,7 +63,7 @@ def with_rainy_input(frame: pd.DataFrame, where: Sequence[str] = ()) -> pd.DataF
     among them (whatever ``where`` says about models: doing nothing is every table's context)."""
     inputs = frame[is_rainy_input(frame)]
     models = filter_rows(frame[~is_rainy_input(frame)], where)
-    if models.empty or inputs.empty:
+    if models.empty or inputs.empty or not {"test_data", "protocol", "g_mode"} <= set(frame):
         return models
     # The input does not depend on the generator mode: it is shown beside each mode's rows.
     modes: dict[tuple[str, str], list[str]] = {}
@@ -81,7 +81,7 @@ def with_rainy_input(frame: pd.DataFrame, where: Sequence[str] = ()) -> pd.DataF
 def with_input_margin(table: pd.DataFrame, column: str) -> pd.DataFrame:
     """``table`` with MARGIN: each row's ``column`` (a PSNR mean or value) minus the rainy
     input's on the same test set and protocol; empty where there is no input row."""
-    if column not in table or table.empty:
+    if column not in table or table.empty or not {"test_data", "protocol"} <= set(table):
         return table
     keys = list(zip(_test_set(table), table["protocol"].astype(str), strict=True))
     inputs = is_rainy_input(table)
