@@ -88,3 +88,17 @@ def test_a_real_browser_renders_the_page_without_console_errors(reported, tmp_pa
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=np.float32)
     assert pixels.shape == (2400, 1200)
     assert pixels.std() > 20  # text, tables and plots, not a blank or an error page
+
+
+def test_a_sweep_is_reported_from_its_finished_cells(tmp_path) -> None:
+    from tests.test_sweep import sweep_file
+
+    spec = sweep_file(tmp_path, '"generator.ngf" = [4, 8]', seeds="[0]")
+    with pytest.raises(DerainBenchError, match="has no finished cell"):
+        db.report(tmp_path / "empty.html", sweep=spec)
+    spec_text = Path(spec).read_text(encoding="utf-8").replace("processes = 2", "processes = 1")
+    Path(spec).write_text(spec_text, encoding="utf-8")
+    db.sweep(spec)
+    page = db.report(tmp_path / "sweep.html", sweep=spec, device="cpu").read_text("utf-8")
+    assert page.count("<td>pix2pix</td>") == 2  # the two grid points, each a configuration
+    assert "<tr class=input>" in page and page.count("<details>") == 2
