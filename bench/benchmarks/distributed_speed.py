@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 "speedup": round(walls[1] / walls[processes], 3),
                 "baseline": "1 local worker(s)", **common,
             })  # fmt: skip
-    merge_rows(args.out, rows, FIELDS, key=("kind", "setup", "device", "machine"))
+    merge_rows(args.out, rows, FIELDS, key=("kind", "setup", "steps", "device", "machine"))
     for row in rows:
         value = row.get("images_per_second") or f"{row['wall_seconds']} s"
         console.print(f"{row['kind']:6} {row['setup']:40} {value}  ×{row['speedup']}")
