@@ -47,6 +47,34 @@ def _spread(count: int, available: int) -> list[int]:
     return sorted({round(i * (available - 1) / (count - 1)) for i in range(count)})
 
 
+def _png(out: Path | str) -> Path:
+    out = Path(out)
+    if out.suffix.lower() != ".png":
+        raise DerainBenchError(f"--out {out}: the figure is written as a .png file")
+    return out
+
+
+def _test_spec(
+    trained: Sequence[TrainedRun], test_data: str | dict[str, Any] | None
+) -> ComponentSpec:
+    """``test_data`` as a dataset spec, or the runs' own test data, which must be one set."""
+    if test_data is not None:
+        table = data_spec(test_data)
+        return ComponentSpec(name=table.pop("name"), options=table)
+    specs = [run.config.data.test for run in trained]
+    if any(s is None for s in specs):
+        raise DerainBenchError("a run names no test data: pass --test-data")
+    distinct = {repr(sorted(s.to_dict().items())): s for s in specs if s is not None}
+    if len(distinct) > 1:
+        shown = sorted(f"{dataset_label(s.name, s.options)} {dict(s.options)}"
+                       for s in distinct.values())  # fmt: skip
+        raise DerainBenchError(
+            f"the runs were trained for different test data ({', '.join(shown)}): pass "
+            f"--test-data to draw them on the same images"
+        )
+    return next(iter(distinct.values()))
+
+
 def comparison_figure(
     runs: Sequence[Path | str],
     out: Path | str,
@@ -63,27 +91,9 @@ def comparison_figure(
     for every run (a figure across different test sets compares nothing)."""
     if not runs:
         raise DerainBenchError("figure needs at least one run folder")
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise DerainBenchError(f"--out {out}: the figure is written as a .png file")
+    out = _png(out)
     trained = [read_run(run, checkpoint) for run in runs]
-    if test_data is not None:
-        table = data_spec(test_data)
-        spec = ComponentSpec(name=table.pop("name"), options=table)
-    else:
-        specs = [run.config.data.test for run in trained]
-        if any(s is None for s in specs):
-            raise DerainBenchError("a run names no test data: pass --test-data")
-        distinct = {repr(sorted(s.to_dict().items())): s for s in specs if s is not None}
-        if len(distinct) > 1:
-            shown = sorted(f"{dataset_label(s.name, s.options)} {dict(s.options)}"
-                           for s in distinct.values())  # fmt: skip
-            raise DerainBenchError(
-                f"the runs were trained for different test data ({', '.join(shown)}): pass "
-                f"--test-data to draw them on the same images"
-            )
-        spec = specs[0]
-    assert spec is not None
+    spec = _test_spec(trained, test_data)
     test_set = build_test_set(trained[0].config, spec)
     protocol = PROTOCOLS.create(trained[0].config.eval.protocol)
     indices = _spread(images, len(test_set))
@@ -130,9 +140,7 @@ def attention_strip(
     """Draw, for ``images`` test images, what an attentive run attends to: rainy | the rain mask
     (the dataset's, or derived from the pair by the dataset's rule) | the attention map of each
     recurrent step | restored | clean; the PNG written."""
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise DerainBenchError(f"--out {out}: the figure is written as a .png file")
+    out = _png(out)
     trained = read_run(run, checkpoint)
     generator = load_run_generator(trained, device)
     if ATTENTION not in generator.provides:
@@ -140,13 +148,7 @@ def attention_strip(
             f"--attention: generator '{trained.config.generator.name}' of {trained.run.root} "
             f"produces no attention maps"
         )
-    if test_data is not None:
-        table = data_spec(test_data)
-        spec = ComponentSpec(name=table.pop("name"), options=table)
-    else:
-        spec = trained.config.data.test
-        if spec is None:
-            raise DerainBenchError("the run names no test data: pass --test-data")
+    spec = _test_spec([trained], test_data)
     test_set = build_test_set(trained.config, spec)
     protocol = PROTOCOLS.create(trained.config.eval.protocol)
     target = next(generator.parameters()).device
