@@ -29,6 +29,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from derainbench.errors import ConfigError
+from derainbench.training.components import Components
 
 #: torchrun sets this in the processes of a restarted attempt (``--max-restarts``).
 RESTART_VARIABLE = "TORCHELASTIC_RESTART_COUNT"
@@ -143,3 +144,18 @@ def data_parallel(
     ids = [device.index] if device.type == "cuda" else None
     unused = bool(frozenset(getattr(network, "provides", ())) - needed)
     return DistributedDataParallel(network, device_ids=ids, find_unused_parameters=unused)
+
+
+def distribute(parts: Components, world: World, device: torch.device, sync_bn: bool) -> None:
+    """Under torchrun: BatchNorm over the global batch when asked, and DDP wrappers for the
+    forward passes of the updates (the networks themselves stay the plain modules)."""
+    if not world.distributed:
+        return
+    if sync_bn:
+        parts.generator = with_synced_batchnorm(parts.generator, world, device)
+        if parts.discriminator is not None:
+            parts.discriminator = with_synced_batchnorm(parts.discriminator, world, device)
+    needed = frozenset().union(*(term.module.needs for term in parts.terms))
+    parts.generator_update = data_parallel(parts.generator, world, device, needed)
+    if parts.discriminator is not None:
+        parts.discriminator_update = data_parallel(parts.discriminator, world, device, needed)

@@ -34,7 +34,6 @@ from derainbench.training.acceleration import (
 from derainbench.training.board import Board
 from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
 from derainbench.training.components import (
-    Components,
     build_components,
     build_test_set,
     build_training_set,
@@ -42,12 +41,11 @@ from derainbench.training.components import (
 )
 from derainbench.training.distributed import (
     World,
-    data_parallel,
+    distribute,
     join,
     leave,
     lost_contact,
     restarted_by_torchrun,
-    with_synced_batchnorm,
 )
 from derainbench.training.ema import generator_average
 from derainbench.training.precision import Precision
@@ -226,21 +224,6 @@ def train(
         leave(world)
 
 
-def _distribute(parts: Components, world: World, device: torch.device, sync_bn: bool) -> None:
-    """Under torchrun: BatchNorm over the global batch when asked, and DDP wrappers for the
-    forward passes of the updates (the networks themselves stay the plain modules)."""
-    if not world.distributed:
-        return
-    if sync_bn:
-        parts.generator = with_synced_batchnorm(parts.generator, world, device)
-        if parts.discriminator is not None:
-            parts.discriminator = with_synced_batchnorm(parts.discriminator, world, device)
-    needed = frozenset().union(*(term.module.needs for term in parts.terms))
-    parts.generator_update = data_parallel(parts.generator, world, device, needed)
-    if parts.discriminator is not None:
-        parts.discriminator_update = data_parallel(parts.discriminator, world, device, needed)
-
-
 def _train(
     config: ExperimentConfig,
     run: RunFolder,
@@ -288,7 +271,7 @@ def _train(
     descriptions = (t.module.mask_description(has_masks) for t in parts.terms)
     masks = "; ".join(dict.fromkeys(d for d in descriptions if d))  # recorded with the run
     fast = acceleration(config, torch_device)
-    _distribute(parts, world, torch_device, config.run.sync_batchnorm)
+    distribute(parts, world, torch_device, config.run.sync_batchnorm)
     place(parts, torch_device, fast)
     optimizers = make_optimizers(parts, config, fast)
     multiplier = lr_multiplier(config.optimizer.schedule, total_steps, config.optimizer.decay_start)
