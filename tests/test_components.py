@@ -152,6 +152,16 @@ def test_l1_in_signed_range_is_twice_the_unit_range() -> None:
     assert TERMS.create("l1", signed_range=True)(inputs).item() == pytest.approx(0.5)
 
 
+def test_mse_is_the_squared_error_and_four_times_it_in_signed_range() -> None:
+    clean = torch.zeros(1, 3, 4, 4)
+    image = torch.full((1, 3, 4, 4), 0.25)
+    image[..., 0, 0] = 0.5  # one pixel off by more: squared, not absolute, error
+    inputs = TermInputs(clean, clean, Restoration(image=image))
+    expected = (15 * 0.25**2 + 0.5**2) / 16
+    assert TERMS.create("mse")(inputs).item() == pytest.approx(expected)
+    assert TERMS.create("mse", signed_range=True)(inputs).item() == pytest.approx(4 * expected)
+
+
 @pytest.mark.parametrize("name", PENALTIES.names())
 def test_penalty_contract(name: str) -> None:
     torch.manual_seed(0)

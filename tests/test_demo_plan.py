@@ -34,8 +34,8 @@ def test_terms_without_weights_are_replaced_or_dropped_and_said(tmp_path, monkey
         len(notes) == 1 and "'perceptual' dropped" in notes[0] and "vgg16-397923af.pth" in notes[0]
     )
     deblur, notes = substitute_missing_weights(load_recipe("deblurgan"))
-    assert [t["name"] for t in deblur["terms"]] == ["l1"]
-    assert "'content' replaced by l1" in notes[0]
+    assert [t["name"] for t in deblur["terms"]] == ["mse"]
+    assert "'content' replaced by mse" in notes[0]
     resolve(deblur)  # still a valid configuration
     untouched, notes = substitute_missing_weights(load_recipe("pix2pix"))
     assert notes == [] and untouched["terms"] == load_recipe("pix2pix").tables["terms"]

@@ -102,7 +102,8 @@ class AblationDesign:
 
 @dataclass(frozen=True, kw_only=True)
 class DemoScale:
-    """How ``derain-bench demo`` shrinks a recipe: its losses and objective stay the recipe's."""
+    """How ``derain-bench demo`` shrinks a recipe: its loss terms and objective stay the recipe's
+    (their weights may be re-balanced by ``set``, which the plan then states)."""
 
     steps: int
     batch_size: int

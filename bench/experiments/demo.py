@@ -3,8 +3,8 @@ scale (the three paper recipes) with a few seeds through the experiment runner, 
 input for context, and draw quality against cost (``derain-bench demo``, ``make demo``).
 
 A recipe's demo scale (steps, batch, crop, narrower networks, and what stands in for a loss
-whose pretrained weights are absent) lives in its TOML file; the losses and the objective stay
-the recipe's own.
+whose pretrained weights are absent) lives in its TOML file; the loss terms and the objective
+stay the recipe's own (a plan may re-balance their weights, and says so).
 """
 
 from __future__ import annotations
