@@ -5,6 +5,7 @@ last checkpoint, and a run that continues on another number of processes."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -65,9 +66,23 @@ def _env() -> dict[str, str]:
 
 
 def _single(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "derainbench", *args]
-    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    return _run([sys.executable, "-m", "derainbench", *args], cwd, _env())
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``command`` in a session of its own, killed with all its processes after 300 s: torchrun's
+    workers would otherwise outlive a killed torchrun and hold on to their ports."""
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def _torchrun(
@@ -77,8 +92,7 @@ def _torchrun(
     script.write_text(KILLER, encoding="utf-8")
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                "--nproc_per_node=2", f"--max-restarts={restarts}", str(script), *args]  # fmt: skip
-    return subprocess.run(command, cwd=cwd, env={**_env(), "KILL_AT": str(kill_at)},
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return _run(command, cwd, {**_env(), "KILL_AT": str(kill_at)})
 
 
 def _weights(run: Path) -> dict[str, torch.Tensor]:
@@ -126,9 +140,7 @@ def test_two_processes_take_the_steps_of_one(uninterrupted: Path, tmp_path: Path
 def test_a_killed_rank_is_restarted_from_the_last_checkpoint(
     uninterrupted: Path, tmp_path: Path
 ) -> None:
-    # Two restarts allowed: on a loaded machine, the gloo connection of a restarted attempt
-    # has been seen to time out once; what matters is where the run continues from.
-    result = _torchrun([*_args(6), "--run-dir", "run"], tmp_path, restarts=2, kill_at=3)
+    result = _torchrun([*_args(6), "--run-dir", "run"], tmp_path, restarts=1, kill_at=3)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "resuming run at step 2 of 6" in result.stderr
     assert _largest_difference(uninterrupted, tmp_path / "run") < TOLERANCE

@@ -99,9 +99,33 @@ def join(device: torch.device) -> tuple[World, torch.device]:
         torch.cuda.set_device(device)
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
-        dist.init_process_group(backend, timeout=dt.timedelta(minutes=30))
+        timeout = dt.timedelta(minutes=30)
+        store = _attempt_store(rank, size, timeout)
+        if store is None:
+            dist.init_process_group(backend, timeout=timeout)
+        else:
+            dist.init_process_group(
+                backend, store=store, rank=rank, world_size=size, timeout=timeout
+            )
     group = dist.new_group(backend="gloo") if dist.get_backend() != "gloo" else None
     return World(rank, dist.get_world_size(), local_rank, group), device
+
+
+def _attempt_store(rank: int, size: int, timeout: dt.timedelta) -> dist.Store | None:
+    """The key-value store of a restarted attempt, under keys of its own (None otherwise).
+
+    torchrun's agent keeps one store for all attempts, and the processes of a failed attempt
+    leave their addresses in it under the same keys a new attempt uses: a new process that read
+    them would dial a process that is gone (gloo: "Connection refused") and the restart would
+    fail. A prefix naming the attempt keeps the attempts apart."""
+    restart = int(os.environ.get(RESTART_VARIABLE, "0"))
+    if restart == 0 or os.environ.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        return None
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), size, is_master=False,
+        timeout=timeout,
+    )  # fmt: skip
+    return dist.PrefixStore(f"derainbench-attempt-{restart}", store)
 
 
 def lost_contact(error: BaseException) -> bool:
