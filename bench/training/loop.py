@@ -32,7 +32,7 @@ from derainbench.training.acceleration import (
     place,
 )
 from derainbench.training.board import Board
-from derainbench.training.checkpoint import existing_state, load_weights, save_checkpoint
+from derainbench.training.checkpoint import existing_state, save_checkpoint
 from derainbench.training.components import (
     build_components,
     build_test_set,
@@ -49,6 +49,7 @@ from derainbench.training.distributed import (
 )
 from derainbench.training.ema import generator_average
 from derainbench.training.precision import Precision
+from derainbench.training.run_state import RunState
 from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
 from derainbench.training.samples import center_crop_batch, save_sample_grid
@@ -292,26 +293,13 @@ def _train(
             validation_set, config.eval.protocol, config.run.best, run.validation_path, console
         )
 
+    snapshot = RunState(
+        config, parts, optimizers, schedulers, precision, average, validator, fast, world.size,
+        masks, torch_device,
+    )  # fmt: skip
     start_step, train_seconds = 0, 0.0
     if state is not None:
-        load_weights(parts.generator, state["generator"], "generator", run.checkpoint_path)
-        if parts.discriminator is not None:
-            load_weights(
-                parts.discriminator, state["discriminator"], "discriminator", run.checkpoint_path
-            )
-            optimizers.discriminator.load_state_dict(state["optimizers"]["discriminator"])
-        optimizers.generator.load_state_dict(state["optimizers"]["generator"])
-        for scheduler, saved in zip(schedulers, state["schedulers"], strict=True):
-            scheduler.load_state_dict(saved)
-        precision.load_state_dict(state.get("scalers", {}))
-        torch.set_rng_state(state["rng"]["torch"])
-        if torch_device.type == "cuda" and state["rng"].get("cuda"):
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        start_step, train_seconds = state["step"], state["train_seconds"]
-        if average is not None and state.get("generator_ema"):
-            average.load_state_dict(state["generator_ema"])
-        if validator is not None:
-            validator.restore(state.get("best"), start_step)
+        start_step, train_seconds = snapshot.restore(state, run.checkpoint_path)
         console.print(f"resuming {run.run_id} at step {start_step} of {total_steps}")
         if extended and world.main:
             run.write_config(config)
@@ -324,50 +312,9 @@ def _train(
         for stale in (run.validation_path, run.best_checkpoint_path):
             stale.unlink(missing_ok=True)  # a fresh run in a folder reused after a refusal
 
-    def weights_record(step: int) -> dict[str, Any]:
-        """What a checkpoint of the generator says about itself (best.pt is only this)."""
-        return {
-            "config": config.to_dict(),
-            "config_hash": digest,
-            "step": step,
-            "total_steps": total_steps,
-            "train_seconds": train_seconds,
-            "generator": parts.generator.state_dict(),
-            "parameters": {
-                "generator": count_parameters(parts.generator),
-                "discriminator": count_parameters(parts.discriminator),
-            },
-            "acceleration": dataclasses.asdict(fast),
-            "processes": world.size,
-            "masks": masks,
-        }
-
     def checkpoint(step: int) -> None:
-        if not world.main:
-            return
-        save_checkpoint(
-            {
-                **weights_record(step),
-                "generator_ema": average.state_dict() if average is not None else {},
-                "best": validator.best.state_dict() if validator is not None else None,
-                "discriminator": (
-                    parts.discriminator.state_dict() if parts.discriminator is not None else {}
-                ),
-                "optimizers": {
-                    "generator": optimizers.generator.state_dict(),
-                    "discriminator": (
-                        optimizers.discriminator.state_dict() if optimizers.discriminator else {}
-                    ),
-                },
-                "schedulers": [s.state_dict() for s in schedulers],
-                "scalers": precision.state_dict(),
-                "rng": {
-                    "torch": torch.get_rng_state(),
-                    "cuda": torch.cuda.get_rng_state_all() if torch_device.type == "cuda" else [],
-                },
-            },
-            run.checkpoint_path,
-        )
+        if world.main:
+            save_checkpoint(snapshot.full_record(step, train_seconds), run.checkpoint_path)
 
     def validate(step: int) -> None:
         """Score the generator (and its average) on the validation data; keep the best."""
@@ -379,10 +326,7 @@ def _train(
         improved = validator.record(step, scores, round(time.perf_counter() - start, 2))
         board.scalars(scores, step, "validation")
         if improved:
-            save_checkpoint(
-                {**weights_record(step), "best": validator.best.state_dict()},
-                run.best_checkpoint_path,
-            )
+            save_checkpoint(snapshot.best_record(step, train_seconds), run.best_checkpoint_path)
 
     sampler = StepSampler(
         len(train_set), batch_size, seed, start_step, total_steps, world.rank, world.size
