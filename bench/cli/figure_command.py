@@ -41,8 +41,9 @@ def figure_command(
     ] = None,
 ) -> None:
     """Draw the same test images restored by every run: rainy | each run | clean, each panel
-    with its PSNR (the first run's protocol; the best method per image in bold) and the same
-    region, where the rain changed the image most, zoomed in every panel."""
+    with its PSNR (the first run's protocol; the best per image in bold, the rainy input
+    included) and the same region, where the rain changed the image most, zoomed in every
+    panel."""
     import derainbench as db
 
     if attention is not None:

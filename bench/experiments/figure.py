@@ -115,7 +115,8 @@ def comparison_figure(
     for number, ((rainy, clean), name) in enumerate(zip(pairs, names, strict=True)):
         outputs = [per_run[number] for per_run in restored]
         scores = [psnr(rainy, clean), *(psnr(o, clean) for o in outputs)]
-        best = 1 + max(range(len(outputs)), key=lambda k: scores[1 + k])
+        # The rainy input competes: where doing nothing scores best, the figure says so.
+        best = max(range(len(scores)), key=lambda k: scores[k])
         rows.append(FigureRow(
             name=name, panels=[rainy, *outputs, clean],
             captions=[*(f"{s:.2f} dB" for s in scores), "ground truth"], best=best,
@@ -123,7 +124,7 @@ def comparison_figure(
     columns = ["rainy input", *_labels(trained), "clean"]
     title = (
         f"{dataset_label(spec.name, spec.options)} · {protocol.name} PSNR · "
-        f"{checkpoint} weights · best method per image in bold"
+        f"{checkpoint} weights · best per image (the rainy input included) in bold"
     )
     return draw_comparison(rows, columns, out, title)
 

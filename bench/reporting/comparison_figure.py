@@ -24,7 +24,7 @@ class FigureRow:
     panels: list[Tensor]
     #: Under each panel: its score (e.g. "24.12 dB"), or a word for the clean image.
     captions: list[str]
-    #: The index of the panel whose score is best among the methods (bold), if any.
+    #: The index of the panel whose score is best (bold), if any.
     best: int | None = None
 
 
