@@ -100,7 +100,7 @@ def join(device: torch.device) -> tuple[World, torch.device]:
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         timeout = dt.timedelta(minutes=30)
-        store = _attempt_store(rank, size, timeout)
+        store = _attempt_store(size, timeout)
         if store is None:
             dist.init_process_group(backend, timeout=timeout)
         else:
@@ -111,7 +111,7 @@ def join(device: torch.device) -> tuple[World, torch.device]:
     return World(rank, dist.get_world_size(), local_rank, group), device
 
 
-def _attempt_store(rank: int, size: int, timeout: dt.timedelta) -> dist.Store | None:
+def _attempt_store(size: int, timeout: dt.timedelta) -> dist.Store | None:
     """The key-value store of a restarted attempt, under keys of its own (None otherwise).
 
     torchrun's agent keeps one store for all attempts, and the processes of a failed attempt
