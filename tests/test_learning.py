@@ -72,3 +72,21 @@ def test_curves_of_the_averaged_weights_need_their_column(tmp_path) -> None:
         plot_validation_curves(curves, tmp_path / "c.png", weights="ema")
     curves["ema_psnr"] = [20.5, 21.5]
     assert plot_validation_curves(curves, tmp_path / "c.png", weights="ema").is_file()
+
+
+def test_the_backgrounds_plan_trains_the_demo_plan_over_each_source(tmp_path) -> None:
+    from derainbench.benchmarks.backgrounds import SOURCES, plan_runs, training_folder
+
+    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
+    runs = plan_runs("deblurgan", [0, 1], data, tmp_path)
+    assert {(r.backgrounds, r.seed) for r in runs} == {(s, k) for s in SOURCES for k in (0, 1)}
+    demo = load_recipe("deblurgan").demo
+    for run in runs:
+        # Only the training pairs differ; validation, test and the plan are the demo's.
+        assert run.config.data.train.options["root"] == str(
+            training_folder(tmp_path, run.backgrounds)
+        )
+        assert run.config.data.validation.options["root"] == str(data.validation)
+        assert run.config.data.test.options["root"] == str(data.test)
+        assert run.config.train.steps == demo.steps
+    assert len({r.run_dir for r in runs}) == len(runs)
