@@ -197,3 +197,19 @@ def test_sides_that_are_not_multiples_of_four_are_one_clear_error() -> None:
     generator = derainbench.create_generator("attentive", width=0.125)
     with pytest.raises(DerainBenchError, match="multiples of 4, got 30×32"):
         generator(torch.rand(1, 3, 30, 32))
+
+
+@pytest.mark.parametrize("steps", [0, 2])
+def test_learned_residual_adds_the_input_to_the_image_only(steps: int) -> None:
+    # Off at the defaults; on, the full-size image is input + output conv, the side outputs stay.
+    torch.manual_seed(0)
+    options = {"recurrent_steps": steps, "width": 0.125}
+    plain = derainbench.create_generator("attentive", **options).eval()
+    residual = derainbench.create_generator("attentive", **options, learn_residual=True).eval()
+    residual.load_state_dict(plain.state_dict())
+    x = torch.rand(1, 3, 16, 24)
+    with torch.no_grad():
+        expected, got = plain(x), residual(x)
+    torch.testing.assert_close(got.image, x + expected.image)
+    for side, expected_side in zip(got.pyramid, expected.pyramid, strict=True):
+        torch.testing.assert_close(side, expected_side)

@@ -127,3 +127,17 @@ def test_unknown_importer_names_the_known_ones() -> None:
 
     with pytest.raises(UnknownNameError, match="no importer for 'caffe'; known: .*pix2pix"):
         importer("caffe")
+
+
+def test_learned_residual_adds_the_input_to_the_unet_output() -> None:
+    # Off at the defaults (pix2pix has no global skip); on, the output is clamp(x + U-Net(x)).
+    torch.manual_seed(0)
+    plain = derainbench.create_generator("unet", num_downs=5, ngf=4).eval()
+    residual = derainbench.create_generator("unet", num_downs=5, ngf=4, learn_residual=True)
+    residual.load_state_dict(plain.state_dict())
+    assert not derainbench.create_generator("unet", num_downs=5, ngf=4).learn_residual
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        branch = plain(x).image * 2 - 1
+        expected = torch.clamp(x * 2 - 1 + branch, -1, 1)
+        torch.testing.assert_close(residual.eval()(x).image * 2 - 1, expected)

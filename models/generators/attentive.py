@@ -43,6 +43,7 @@ class AttentiveGenerator(Generator):
         recurrence: str = "convlstm",
         attention: str = "raw",
         width: float = 1.0,
+        learn_residual: bool = False,
     ) -> None:
         super().__init__()
         if not isinstance(recurrent_steps, int) or recurrent_steps < 0:
@@ -58,6 +59,7 @@ class AttentiveGenerator(Generator):
         )
         # Without the recurrent network the autoencoder sees the image alone (3 channels).
         self.autoencoder = ContextualAutoencoder(4 if self.arn else 3, width)
+        self.learn_residual = learn_residual
         self._checkpointing = False
         self.provides = frozenset({ATTENTION, PYRAMID} if self.arn else {PYRAMID})
 
@@ -74,10 +76,15 @@ class AttentiveGenerator(Generator):
             autoencoder = functools.partial(checkpoint, self.autoencoder, use_reentrant=False)
         if self.arn is None:
             quarter, half, image = autoencoder(rainy)
-            return Restoration(image=image, pyramid=[quarter, half])
+            return Restoration(image=self._image(rainy, image), pyramid=[quarter, half])
         maps = self.arn(rainy)
         quarter, half, image = autoencoder(torch.cat([rainy, maps[-1]], dim=1))
-        return Restoration(image=image, attention=maps, pyramid=[quarter, half])
+        return Restoration(image=self._image(rainy, image), attention=maps, pyramid=[quarter, half])
+
+    def _image(self, rainy: Tensor, output: Tensor) -> Tensor:
+        # With learn_residual (not in the paper) the output conv predicts a correction to the
+        # input; the side outputs keep their ReLU and stay whole images, as published.
+        return rainy + output if self.learn_residual else output
 
     @property
     def checkpointing(self) -> bool:
@@ -109,10 +116,14 @@ def attentive(
     recurrence: str = "convlstm",
     attention: str = "raw",
     width: float = 1.0,
+    learn_residual: bool = False,
 ) -> AttentiveGenerator:
-    """Attentive GAN generator (6,244,362 parameters at the defaults); PyTorch's default init."""
+    """Attentive GAN generator (6,244,362 parameters at the defaults); PyTorch's default init.
+
+    ``learn_residual`` (not in the paper; off at the defaults) adds the input to the full-size
+    output, so that the network starts near the identity and learns a correction."""
     require_sizes("attentive", minimum=1 / 64, width=width)
-    return AttentiveGenerator(recurrent_steps, recurrence, attention, width)
+    return AttentiveGenerator(recurrent_steps, recurrence, attention, width, learn_residual)
 
 
 # --- the authors' released weights (DeRaindrop weights/gen.pkl) ------------------------------

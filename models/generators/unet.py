@@ -93,6 +93,7 @@ class UNetGenerator(Generator):
         dropout: bool = True,
         in_channels: int = 3,
         out_channels: int = 3,
+        learn_residual: bool = False,
     ) -> None:
         super().__init__()
         if num_downs < 5:
@@ -107,9 +108,15 @@ class UNetGenerator(Generator):
         level = UNetLevel(ngf * 2, ngf * 4, level, norm=norm)
         level = UNetLevel(ngf, ngf * 2, level, norm=norm)
         self.net = UNetLevel(out_channels, ngf, level, in_channels, outermost=True, norm=norm)
+        self.learn_residual = learn_residual
 
     def forward(self, rainy: Tensor) -> Restoration:
-        return Restoration(image=from_signed(self.net(to_signed(rainy))))
+        x = to_signed(rainy)
+        y = self.net(x)
+        if self.learn_residual:
+            # Not in pix2pix: the DeblurGAN generator's global skip, for short training plans.
+            y = torch.clamp(x + y, -1.0, 1.0)
+        return Restoration(image=from_signed(y))
 
 
 @GENERATORS.register(
@@ -132,10 +139,17 @@ def unet(
     norm: str = "batch",
     dropout: bool = True,
     init_gain: float = 0.02,
+    learn_residual: bool = False,
 ) -> UNetGenerator:
-    """pix2pix U-Net generator (``unet_256`` at the defaults: 54,413,955 parameters)."""
+    """pix2pix U-Net generator (``unet_256`` at the defaults: 54,413,955 parameters).
+
+    ``learn_residual`` (not in pix2pix; off at the defaults) adds the input to the output, as
+    DeblurGAN's generator does: the network then starts near the identity and learns a
+    correction, which a short training plan reaches where rebuilding every pixel it cannot."""
     require_sizes("unet", num_downs=num_downs, ngf=ngf)
-    model = UNetGenerator(num_downs=num_downs, ngf=ngf, norm=norm, dropout=dropout)
+    model = UNetGenerator(
+        num_downs=num_downs, ngf=ngf, norm=norm, dropout=dropout, learn_residual=learn_residual
+    )
     init_normal(model, init_gain)
     return model
 
