@@ -45,6 +45,19 @@ def test_the_summary_gives_t_intervals_over_seeds_and_the_margin_over_the_input(
     assert row["seeds"] == 3
 
 
+def test_the_summary_never_averages_runs_of_different_lengths() -> None:
+    # A recipe whose plan changed keeps its old rows until they are removed; they must not
+    # blend into the new plan's mean.
+    frame = pd.DataFrame({
+        "recipe": ["a"] * 4, "variant": ["full"] * 4, "steps": [10, 10, 20, 20],
+        "psnr": [25.0, 27.0, 30.0, 32.0], "ssim": [0.8] * 4, "input_psnr": [24.0] * 4,
+        "psnr_last": [25.5] * 4, "psnr_best": [26.5] * 4, "train_seconds": [5.0] * 4,
+    })  # fmt: skip
+    table = summary(frame)
+    assert list(table["steps"]) == [10, 20]
+    assert list(table["above_input_db"]) == ["+2.00", "+7.00"]
+
+
 def test_validation_curves_are_read_per_run_and_drawn_with_the_input_level(tmp_path) -> None:
     for seed, values in ((0, [20.0, 22.0]), (1, [21.0, 23.0])):
         folder = tmp_path / f"s{seed}"

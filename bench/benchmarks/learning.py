@@ -177,17 +177,19 @@ def row_of(
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per recipe and variant: mean test PSNR and SSIM with 95 % t-intervals over seeds, and
-    the mean PSNR above the input's."""
+    """Per recipe, variant and length: mean test PSNR and SSIM with 95 % t-intervals over seeds,
+    and the mean PSNR above the input's. Runs of different lengths (a plan that changed, another
+    --steps-scale) are never averaged together."""
     rows = []
-    for (recipe, variant), group in frame.groupby(["recipe", "variant"], sort=False):
+    groups = frame.groupby(["recipe", "variant", "steps"], sort=False)
+    for (recipe, variant, steps), group in groups:
         psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
         rows.append(
             {
                 "recipe": recipe,
                 "variant": variant,
                 "seeds": psnr.n,
-                "steps": int(group["steps"].iloc[0]),
+                "steps": int(steps),
                 "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
                 "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
                 "input_psnr": f"{group['input_psnr'].iloc[0]:.2f}",
