@@ -43,6 +43,7 @@ _API_NAMES = (
     "compose",
     "demo",
     "derain",
+    "error_split",
     "figure",
     "evaluate",
     "export",

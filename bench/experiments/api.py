@@ -24,6 +24,7 @@ from derainbench.experiments.check import CheckReport, check
 from derainbench.experiments.compose import compose
 from derainbench.experiments.demo import run_demo
 from derainbench.experiments.derain import derain_images
+from derainbench.experiments.error_split import error_split
 from derainbench.experiments.figure import attention_strip, comparison_figure
 from derainbench.experiments.plugin_check import ContractReport, check_plugin
 from derainbench.experiments.report import make_report
@@ -183,6 +184,7 @@ __all__ = [
     "compose",
     "demo",
     "derain",
+    "error_split",
     "evaluate",
     "export",
     "figure",

@@ -26,7 +26,7 @@ from derainbench.training.components import build_test_set
 from derainbench.training.trained import TrainedRun, load_run_generator, read_run
 
 
-def _labels(runs: Sequence[TrainedRun]) -> list[str]:
+def run_labels(runs: Sequence[TrainedRun]) -> list[str]:
     """A short name per run: its recipe, with the seed and then the configuration hash added
     where two runs would otherwise read the same."""
     labels = [run.config.recipe.name for run in runs]
@@ -54,7 +54,7 @@ def _png(out: Path | str) -> Path:
     return out
 
 
-def _test_spec(
+def shared_test_spec(
     trained: Sequence[TrainedRun], test_data: str | dict[str, Any] | None
 ) -> ComponentSpec:
     """``test_data`` as a dataset spec, or the runs' own test data, which must be one set."""
@@ -93,7 +93,7 @@ def comparison_figure(
         raise DerainBenchError("figure needs at least one run folder")
     out = _png(out)
     trained = [read_run(run, checkpoint) for run in runs]
-    spec = _test_spec(trained, test_data)
+    spec = shared_test_spec(trained, test_data)
     test_set = build_test_set(trained[0].config, spec)
     protocol = PROTOCOLS.create(trained[0].config.eval.protocol)
     indices = _spread(images, len(test_set))
@@ -121,7 +121,7 @@ def comparison_figure(
             name=name, panels=[rainy, *outputs, clean],
             captions=[*(f"{s:.2f} dB" for s in scores), "ground truth"], best=best,
         ))  # fmt: skip
-    columns = ["rainy input", *_labels(trained), "clean"]
+    columns = ["rainy input", *run_labels(trained), "clean"]
     title = (
         f"{dataset_label(spec.name, spec.options)} · {protocol.name} PSNR · "
         f"{checkpoint} weights · best per image (the rainy input included) in bold"
@@ -149,7 +149,7 @@ def attention_strip(
             f"--attention: generator '{trained.config.generator.name}' of {trained.run.root} "
             f"produces no attention maps"
         )
-    spec = _test_spec([trained], test_data)
+    spec = shared_test_spec([trained], test_data)
     test_set = build_test_set(trained.config, spec)
     protocol = PROTOCOLS.create(trained.config.eval.protocol)
     target = next(generator.parameters()).device
