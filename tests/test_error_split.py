@@ -36,12 +36,14 @@ def test_a_model_that_removes_the_rain_and_brightens_the_rest_is_told_apart() ->
     assert summary["clear_rmse_input"] == pytest.approx(0.0)
     assert summary["clear_rmse_output"] == pytest.approx(5.0)
     assert summary["clear_shift"] == pytest.approx(5.0)
+    assert summary["rain_shift"] == pytest.approx(0.0)
 
 
 def test_the_input_removes_nothing_and_a_worse_output_removes_a_negative_share() -> None:
     rainy, clean = _pair()
     unchanged, worse = ErrorTally(), ErrorTally()
     unchanged.add(rainy, rainy, clean)
+    assert unchanged.summary()["rain_shift"] == pytest.approx(-40.0)  # the drop darkens
     darker = rainy.clone()
     darker[:, :5, :] -= 40 * LEVEL  # twice the drop's error: four times its square
     worse.add(rainy, darker, clean)

@@ -57,18 +57,20 @@ def errors_command(
         f"{threshold:g} grey levels) and on the clear pixels, {checkpoint_choice} weights",
         title_justify="left",
     )
-    for column in ("run", "rain error removed", "rain RMSE", "clear RMSE", "clear shift"):
+    columns = ("run", "rain error removed", "rain RMSE", "rain shift", "clear RMSE", "clear shift")
+    for column in columns:
         table.add_column(column, justify="left" if column == "run" else "right")
     for row in frame.itertuples(index=False):
         removed = "" if row.run == "rainy input" else _percent(row.rain_error_removed)
         table.add_row(
-            row.run, removed, f"{row.rain_rmse_output:.2f}", f"{row.clear_rmse_output:.2f}",
-            f"{row.clear_shift:+.2f}",
+            row.run, removed, f"{row.rain_rmse_output:.2f}", f"{row.rain_shift:+.2f}",
+            f"{row.clear_rmse_output:.2f}", f"{row.clear_shift:+.2f}",
         )  # fmt: skip
     console.print(table)
     console.print(
-        "RMSE and shift in grey levels (0-255); the shift is the clear pixels' mean change of "
-        "brightness (output - clean). A model that loses to its input often removes part of the "
+        "RMSE and shift in grey levels (0-255); a shift is the mean of output - clean over "
+        "those pixels (the rainy input's rain shift: how much the rain brightens or darkens what "
+        "it covers). A model that loses to its input often removes part of the "
         "rain's error and adds error on the clear pixels."
     )
 

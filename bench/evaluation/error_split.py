@@ -30,7 +30,8 @@ class ErrorTally:
     rain_sse_output: float = 0.0
     clear_sse_input: float = 0.0
     clear_sse_output: float = 0.0
-    clear_shift_sum: float = 0.0  # Σ (output − clean) over the clear pixels' channels
+    rain_shift_sum: float = 0.0  # Σ (output − clean) over the rain pixels' channels
+    clear_shift_sum: float = 0.0  # the same over the clear pixels' channels
 
     def add(
         self, rainy: Tensor, restored: Tensor, clean: Tensor, threshold: float = MAX_THRESHOLD
@@ -48,7 +49,9 @@ class ErrorTally:
         self.rain_sse_output += float(error_output[:, rain].sum())
         self.clear_sse_input += float(error_input[:, clear].sum())
         self.clear_sse_output += float(error_output[:, clear].sum())
-        self.clear_shift_sum += float((restored_levels - clean_levels)[:, clear].sum())
+        change = restored_levels - clean_levels
+        self.rain_shift_sum += float(change[:, rain].sum())
+        self.clear_shift_sum += float(change[:, clear].sum())
 
     def summary(self) -> dict[str, float]:
         """rain_share (of all pixels); rain_error_removed (the share of the rain pixels' squared
@@ -63,6 +66,7 @@ class ErrorTally:
             "rain_error_removed": removed,
             "rain_rmse_input": _root(self.rain_sse_input, rain_channels),
             "rain_rmse_output": _root(self.rain_sse_output, rain_channels),
+            "rain_shift": self.rain_shift_sum / rain_channels if rain_channels else nan,
             "clear_rmse_input": _root(self.clear_sse_input, clear_channels),
             "clear_rmse_output": _root(self.clear_sse_output, clear_channels),
             "clear_shift": self.clear_shift_sum / clear_channels if clear_channels else nan,
