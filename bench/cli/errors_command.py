@@ -11,21 +11,14 @@ import typer
 from rich.table import Table
 
 from derainbench.cli.app import command, console, err_console
-from derainbench.cli.options import AsJson, Checkpoint, Device
+from derainbench.cli.options import AsJson, Checkpoint, Device, RunsTestData
 
 
 @command("errors")
 def errors_command(
     runs: Annotated[list[Path], typer.Argument(help="Run folders, one row each.")],
     checkpoint_choice: Checkpoint = "last",
-    test_data: Annotated[
-        str | None,
-        typer.Option(
-            "--test-data",
-            help="Folder of pairs or dataset NAME[:SPLIT] (default: the runs' own test data, "
-            "which must then be the same for every run).",
-        ),
-    ] = None,
+    test_data: RunsTestData = None,
     threshold: Annotated[
         float,
         typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from derainbench.cli.app import command, console
-from derainbench.cli.options import Checkpoint, Device
+from derainbench.cli.options import Checkpoint, Device, RunsTestData
 from derainbench.errors import DerainBenchError
 
 
@@ -22,14 +22,7 @@ def figure_command(
         int, typer.Option("--images", "-n", help="Test images (rows), spread over the test set.")
     ] = 3,
     checkpoint_choice: Checkpoint = "last",
-    test_data: Annotated[
-        str | None,
-        typer.Option(
-            "--test-data",
-            help="Folder of pairs or dataset NAME[:SPLIT] (default: the runs' own test data, "
-            "which must then be the same for every run).",
-        ),
-    ] = None,
+    test_data: RunsTestData = None,
     device: Device = "auto",
     attention: Annotated[
         Path | None,

@@ -62,6 +62,15 @@ TrainData = Annotated[
 TestData = Annotated[
     str | None, typer.Option("--test-data", help="Folder of pairs, or a dataset NAME[:SPLIT].")
 ]
+#: The test data of a command that restores several runs' outputs on the same images.
+RunsTestData = Annotated[
+    str | None,
+    typer.Option(
+        "--test-data",
+        help="Folder of pairs or dataset NAME[:SPLIT] (default: the runs' own test data, which "
+        "must then be the same for every run).",
+    ),
+]
 ValidationData = Annotated[
     str | None,
     typer.Option(
