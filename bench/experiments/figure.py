@@ -70,7 +70,7 @@ def shared_test_spec(
                        for s in distinct.values())  # fmt: skip
         raise DerainBenchError(
             f"the runs were trained for different test data ({', '.join(shown)}): pass "
-            f"--test-data to draw them on the same images"
+            f"--test-data to compare them on the same images"
         )
     return next(iter(distinct.values()))
 
