@@ -12,7 +12,7 @@ last and the best-on-validation weights' test PSNR beside them.
 Writes ``results/learning.csv`` (one row per run; rerunning reuses finished runs and replaces
 rows of the same machine, recipe, variant, seed and steps) and ``results/learning.png``
 (validation PSNR against steps, the input's level as a dashed line). On two CPU cores the
-default plan takes about an hour and a half; runs go side by side, one per core.
+default plan takes about two hours; runs go side by side, one per core.
 """
 
 from __future__ import annotations
