@@ -211,6 +211,17 @@ CASES: list[tuple[str, list[str], str]] = [
         ["figure", f"{W}/no-such-run", "--out", f"{W}/figure.png"],
         "no-such-run",
     ),
+    (
+        "error split with a threshold past white",
+        ["errors", RUN, "--threshold", "300", "--device", "cpu"],
+        "the rain threshold must be in [0, 255) grey levels (got 300)",
+    ),
+    ("error split of a missing run", ["errors", f"{W}/no-such-run"], "no-such-run"),
+    (
+        "error split on a corrupt test image",
+        ["errors", RUN, "--test-data", f"{W}/bad-data", "--device", "cpu"],
+        "1.png",
+    ),
     ("empty leaderboard", ["leaderboard", "--path", f"{W}/empty.csv"], "is empty"),
     ("binary leaderboard", ["leaderboard", "--path", f"{W}/corrupt.csv"], "not a text CSV"),
     ("foreign CSV", ["leaderboard", "--path", f"{W}/foreign.csv"], "not a derainbench leaderboard"),

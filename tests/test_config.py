@@ -27,6 +27,7 @@ def test_pix2pix_recipe_has_the_paper_settings() -> None:
     assert config.generator.name == "unet"
     assert dict(config.generator.options) == {
         "num_downs": 8, "ngf": 64, "norm": "batch", "dropout": True, "init_gain": 0.02,
+        "learn_residual": False,  # pix2pix has no global skip; only a demo plan may add one
     }  # fmt: skip
     assert config.discriminator.name == "patchgan"
     assert config.discriminator.options["conditional"] is True
