@@ -55,8 +55,9 @@ class ErrorTally:
 
     def summary(self) -> dict[str, float]:
         """rain_share (of all pixels); rain_error_removed (the share of the rain pixels' squared
-        error the restoration removed; negative when it added error); the RMSE of the clear
-        pixels before and after; clear_shift (their mean signed change of brightness)."""
+        error the restoration removed; negative when it added error); the RMSE of the rain and
+        of the clear pixels before and after; rain_shift and clear_shift (the output's mean
+        signed difference from the clean image there: for the input, what the rain did)."""
         total = self.rain_pixels + self.clear_pixels
         rain_channels, clear_channels = 3 * self.rain_pixels, 3 * self.clear_pixels
         nan = float("nan")
