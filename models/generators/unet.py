@@ -145,7 +145,7 @@ def unet(
 
     ``learn_residual`` (not in pix2pix; off at the defaults) adds the input to the output, as
     DeblurGAN's generator does: the network then starts near the identity and learns a
-    correction, which a short training plan reaches where rebuilding every pixel it cannot."""
+    correction. (pix2pix's demo plan does not use it: under L1 the residual barely moved.)"""
     require_sizes("unet", num_downs=num_downs, ngf=ngf)
     model = UNetGenerator(
         num_downs=num_downs, ngf=ngf, norm=norm, dropout=dropout, learn_residual=learn_residual
