@@ -14,6 +14,7 @@ import derainbench as db
 from derainbench.cli import app
 from derainbench.errors import DerainBenchError
 from derainbench.experiments import figure as figure_module
+from derainbench.experiments.run_set import run_labels
 from derainbench.registries import DATASETS, PROTOCOLS
 from derainbench.reporting.comparison_figure import inset_corner, zoom_region
 from tests.conftest import tiny_config
@@ -48,7 +49,7 @@ def test_runs_that_read_alike_are_told_apart_by_seed() -> None:
             self.config_hash = self.config.hash
             object.__setattr__(self.config.recipe, "name", recipe)
 
-    labels = figure_module.run_labels([Run("pix2pix", 0), Run("pix2pix", 1)])  # type: ignore[list-item]
+    labels = run_labels([Run("pix2pix", 0), Run("pix2pix", 1)])  # type: ignore[list-item]
     assert labels == ["pix2pix s0", "pix2pix s1"]
     assert figure_module._spread(3, 10) == [0, 4, 9] and figure_module._spread(5, 2) == [0, 1]
 

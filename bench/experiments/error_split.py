@@ -14,7 +14,7 @@ from derainbench.datasets.masks import MAX_THRESHOLD
 from derainbench.errors import DerainBenchError
 from derainbench.evaluation.error_split import ErrorTally
 from derainbench.evaluation.restore import generator_mode, restore
-from derainbench.experiments.figure import run_labels, shared_test_spec
+from derainbench.experiments.run_set import run_labels, shared_test_spec
 from derainbench.training.components import build_test_set
 from derainbench.training.trained import load_run_generator, read_run
 
