@@ -34,7 +34,7 @@ def test_the_plan_is_every_recipe_and_the_attentive_ablation_at_scaled_demo_step
 
 def test_the_summary_gives_t_intervals_over_seeds_and_the_margin_over_the_input() -> None:
     frame = pd.DataFrame({
-        "recipe": ["a"] * 3, "variant": ["full"] * 3, "steps": [10] * 3,
+        "recipe": ["a"] * 3, "variant": ["full"] * 3, "steps": [10] * 3, "data": ["d"] * 3,
         "psnr": [25.0, 26.0, 27.0], "ssim": [0.8, 0.8, 0.8], "input_psnr": [24.0] * 3,
         "psnr_last": [25.5] * 3, "psnr_best": [26.5] * 3, "train_seconds": [5.0] * 3,
     })  # fmt: skip
@@ -45,17 +45,19 @@ def test_the_summary_gives_t_intervals_over_seeds_and_the_margin_over_the_input(
     assert row["seeds"] == 3
 
 
-def test_the_summary_never_averages_runs_of_different_lengths() -> None:
-    # A recipe whose plan changed keeps its old rows until they are removed; they must not
-    # blend into the new plan's mean.
+def test_the_summary_never_averages_runs_of_different_lengths_or_data() -> None:
+    # A recipe whose plan or training data changed keeps its old rows until they are removed or
+    # measured again; they must not blend into the new plan's mean.
     frame = pd.DataFrame({
-        "recipe": ["a"] * 4, "variant": ["full"] * 4, "steps": [10, 10, 20, 20],
-        "psnr": [25.0, 27.0, 30.0, 32.0], "ssim": [0.8] * 4, "input_psnr": [24.0] * 4,
-        "psnr_last": [25.5] * 4, "psnr_best": [26.5] * 4, "train_seconds": [5.0] * 4,
+        "recipe": ["a"] * 6, "variant": ["full"] * 6, "steps": [10, 10, 20, 20, 20, 20],
+        "data": ["dl1"] * 4 + ["dl2"] * 2,
+        "psnr": [25.0, 27.0, 30.0, 32.0, 28.0, 28.0], "ssim": [0.8] * 6, "input_psnr": [24.0] * 6,
+        "psnr_last": [25.5] * 6, "psnr_best": [26.5] * 6, "train_seconds": [5.0] * 6,
     })  # fmt: skip
     table = summary(frame)
-    assert list(table["steps"]) == [10, 20]
-    assert list(table["above_input_db"]) == ["+2.00", "+7.00"]
+    assert list(table["steps"]) == [10, 20, 20]
+    assert list(table["data"]) == ["dl1", "dl1", "dl2"]
+    assert list(table["above_input_db"]) == ["+2.00", "+7.00", "+4.00"]
 
 
 def test_validation_curves_are_read_per_run_and_drawn_with_the_input_level(tmp_path) -> None:
@@ -90,15 +92,16 @@ def test_curves_of_the_averaged_weights_need_their_column(tmp_path) -> None:
 def test_the_backgrounds_plan_trains_the_demo_plan_over_each_source(tmp_path) -> None:
     from derainbench.benchmarks.backgrounds import SOURCES, plan_runs, training_folder
 
-    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
-    runs = plan_runs("deblurgan", [0, 1], data, tmp_path)
+    rendered = tmp_path / "synthdrop-v1.0-dl2-medium"
+    data = DemoData(rendered / "train", rendered / "val", rendered / "test")
+    runs = plan_runs("deblurgan", [0, 1], data)
     assert {(r.backgrounds, r.seed) for r in runs} == {(s, k) for s in SOURCES for k in (0, 1)}
     demo = load_recipe("deblurgan").demo
     for run in runs:
         # Only the training pairs differ; validation, test and the plan are the demo's.
-        assert run.config.data.train.options["root"] == str(
-            training_folder(tmp_path, run.backgrounds)
-        )
+        assert run.config.data.train.options["root"] == str(training_folder(data, run.backgrounds))
+        # Beside the data it trains on: a new renderer or dead-leaves version never reuses it.
+        assert run.run_dir.is_relative_to(rendered)
         assert run.config.data.validation.options["root"] == str(data.validation)
         assert run.config.data.test.options["root"] == str(data.test)
         assert run.config.train.steps == demo.steps

@@ -19,6 +19,7 @@ from derainbench.datasets.paired_folder import PairedFolder
 from derainbench.datasets.synthdrop.backgrounds import TEST_BACKGROUNDS, TRAIN_BACKGROUNDS
 from derainbench.datasets.synthdrop.compose import compose, render
 from derainbench.datasets.synthdrop.dataset import SynthDropSet, parse_size, render_samples
+from derainbench.datasets.synthdrop.dead_leaves import DEAD_LEAVES_VERSION
 from derainbench.datasets.synthdrop.presets import HARMONICS, RENDERER_VERSION, DropLayout
 from derainbench.datasets.synthdrop.streaks import render_streaks
 from derainbench.datasets.synthdrop.writer import write_synthdrop
@@ -270,7 +271,7 @@ def test_training_backgrounds_are_mostly_dead_leaves_and_test_stays_on_held_out_
 
     train = [s["record"]["background"] for s in render_samples("train", range(8), 32)]
     assert sum(b.startswith("dead-leaves") for b in train) == 6  # all but every fourth
-    assert set(train) - {"dead-leaves v1"} <= set(TRAIN_BACKGROUNDS)
+    assert set(train) - {f"dead-leaves v{DEAD_LEAVES_VERSION}"} <= set(TRAIN_BACKGROUNDS)
     test = [s["record"]["background"] for s in render_samples("test", range(4), 32)]
     assert set(test) <= set(TEST_BACKGROUNDS)
     photos = [
@@ -279,7 +280,7 @@ def test_training_backgrounds_are_mostly_dead_leaves_and_test_stays_on_held_out_
     ]
     assert photos == list(TRAIN_BACKGROUNDS[:4])
     info = SynthDropSet("train", n=1, size=32).describe()
-    assert info["backgrounds"][0].startswith("dead-leaves v1 (3 of 4 samples)")
+    assert info["backgrounds"][0].startswith(f"dead-leaves v{DEAD_LEAVES_VERSION} (3 of 4 samples)")
 
 
 def test_backgrounds_from_a_folder_of_the_users_photos(tmp_path: Path) -> None:
@@ -305,3 +306,19 @@ def test_dead_leaves_are_a_function_of_the_seed() -> None:
     assert first.shape == (3, 40, 56) and first.min() >= 0 and first.max() <= 1
     assert torch.equal(first, again) and not torch.equal(first, other)
     assert first.std() > 0.05  # a scene, not a flat plane
+
+
+def test_dead_leaves_range_from_mostly_smooth_backdrop_to_clutter() -> None:
+    """Photographs have large smooth areas (sky, walls) as well as cluttered ones; scenes that
+    were all clutter taught models to repaint smooth skies with blotches."""
+    from derainbench.datasets.synthdrop.dead_leaves import dead_leaves
+
+    smooth = []
+    for seed in range(12):
+        scene = dead_leaves(64, 64, seed)
+        step = (scene[:, 1:, 1:] - scene[:, :-1, 1:]).abs() + (
+            scene[:, 1:, 1:] - scene[:, 1:, :-1]
+        ).abs()
+        smooth.append(float((step.amax(dim=0) < 0.01).float().mean()))
+    assert max(smooth) > 0.5  # some scenes are mostly backdrop
+    assert min(smooth) < 0.15  # others are cluttered

@@ -49,23 +49,24 @@ class BackgroundRun:
     run_dir: Path
 
 
-def training_folder(work: Path, backgrounds: str) -> Path:
-    """Where the training pairs over ``backgrounds`` are rendered (the mix: the demo's own)."""
-    return work / f"train-{backgrounds}"
+def training_folder(data: DemoData, backgrounds: str) -> Path:
+    """Where the training pairs over ``backgrounds`` are rendered: beside the demo's data, whose
+    folder names the renderer and dead-leaves versions, so new versions never reuse old runs."""
+    return data.train.parent / f"train-{backgrounds}"
 
 
 def plan_runs(
-    recipe: str, seeds: list[int], data: DemoData, work: Path, device: str = "cpu"
+    recipe: str, seeds: list[int], data: DemoData, device: str = "cpu"
 ) -> list[BackgroundRun]:
     """The recipe's demo plan for every source and seed: the demo's validation and test pairs,
     training pairs over the source."""
     runs = []
     for backgrounds in SOURCES:
-        train = training_folder(work, backgrounds)
+        train = training_folder(data, backgrounds)
         over = DemoData(train, data.validation, data.test)
         for seed in seeds:
             config, _ = demo_config(load_recipe(recipe), seed, over, 1.0, device)
-            folder = work / "runs" / recipe / backgrounds / f"s{seed}"
+            folder = data.train.parent / "runs" / recipe / backgrounds / f"s{seed}"
             runs.append(BackgroundRun(recipe, backgrounds, seed, config, folder))
     return runs
 
@@ -83,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     data = render_demo_data(args.work, N_TRAIN, N_TEST, SIZE, PRESET)
     for backgrounds in SOURCES:
-        write_synthdrop(training_folder(args.work, backgrounds), N_TRAIN, SIZE, PRESET, 0,
+        write_synthdrop(training_folder(data, backgrounds), N_TRAIN, SIZE, PRESET, 0,
                         "train", backgrounds=backgrounds)  # fmt: skip
-    runs = plan_runs(args.recipe, seeds, data, args.work, args.device)
+    runs = plan_runs(args.recipe, seeds, data, args.device)
     test = build_dataset("paired-folder", {"root": str(data.test)})
     baseline = evaluate_generator(InputAsOutput(), test, "y-matlab", console=console).means
     results = run_side_by_side(

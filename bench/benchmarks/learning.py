@@ -64,6 +64,7 @@ FIELDS = [
     "adversarial_start",
     "train_seconds",
     "g_params",
+    "data",
     "n_train",
     "size",
     "device",
@@ -72,7 +73,7 @@ FIELDS = [
     "date",
     "run_dir",
 ]
-KEY = ("machine", "device", "recipe", "variant", "seed", "steps")
+KEY = ("machine", "device", "data", "recipe", "variant", "seed", "steps")
 SIZE = 160  # px, as the demo's pairs
 #: The weights the psnr and ssim columns score, as in the demo; the last and the best-on-
 #: validation weights' test PSNR stand beside them.
@@ -177,12 +178,13 @@ def row_of(
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per recipe, variant and length: mean test PSNR and SSIM with 95 % t-intervals over seeds,
-    and the mean PSNR above the input's. Runs of different lengths (a plan that changed, another
-    --steps-scale) are never averaged together."""
+    """Per training data, recipe, variant and length: mean test PSNR and SSIM with 95 %
+    t-intervals over seeds, and the mean PSNR above the input's. Runs on different training data
+    or of different lengths (a plan that changed, another --steps-scale) are never averaged
+    together."""
     rows = []
-    groups = frame.groupby(["recipe", "variant", "steps"], sort=False)
-    for (recipe, variant, steps), group in groups:
+    groups = frame.groupby(["data", "recipe", "variant", "steps"], sort=False)
+    for (data, recipe, variant, steps), group in groups:
         psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
         rows.append(
             {
@@ -190,6 +192,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "variant": variant,
                 "seeds": psnr.n,
                 "steps": int(steps),
+                "data": data,
                 "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
                 "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
                 "input_psnr": f"{group['input_psnr'].iloc[0]:.2f}",
@@ -263,9 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     data = render_demo_data(args.work, args.n_train, 12, SIZE, "medium")
     seeds = [int(s) for s in args.seeds.split(",")]
+    # Runs live beside the data they train on: a new renderer or background version renders a
+    # new folder and so trains anew instead of reusing runs trained on the old data.
     runs = plan_runs(
         data,
-        args.work / "runs",
+        data.train.parent / "runs",
         seeds,
         args.steps_scale,
         tuple(args.recipes.split(",")),
@@ -296,11 +301,13 @@ def main(argv: list[str] | None = None) -> int:
         console=console,
         on_finish=report,
     )
-    scale = {"n_train": args.n_train, "size": SIZE}
+    # The data folder's name says the renderer, backgrounds and preset versions it was made with.
+    scale = {"data": data.train.parent.name, "n_train": args.n_train, "size": SIZE}
     rows = [row_of(run, result, baseline, scale) for run, result in zip(runs, results, strict=True)]
     merge_rows(args.csv, rows, FIELDS, KEY)
     frame = pd.read_csv(args.csv)
-    plot(frame[frame["machine"] == rows[0]["machine"]], args.plot)
+    mine = (frame["machine"] == rows[0]["machine"]) & (frame["data"] == rows[0]["data"])
+    plot(frame[mine], args.plot)
     print(markdown(summary(frame)))
     console.print(f"wrote {args.csv} and {args.plot}")
     return 0
