@@ -106,3 +106,14 @@ def test_the_backgrounds_plan_trains_the_demo_plan_over_each_source(tmp_path) ->
         assert run.config.data.test.options["root"] == str(data.test)
         assert run.config.train.steps == demo.steps
     assert len({r.run_dir for r in runs}) == len(runs)
+
+
+def test_the_summary_keeps_rows_written_before_the_data_column() -> None:
+    frame = pd.DataFrame({
+        "recipe": ["a"] * 2, "variant": ["full"] * 2, "steps": [10] * 2, "data": [None, "dl2"],
+        "psnr": [25.0, 27.0], "ssim": [0.8] * 2, "input_psnr": [24.0] * 2,
+        "psnr_last": [25.5] * 2, "psnr_best": [26.5] * 2, "train_seconds": [5.0] * 2,
+    })  # fmt: skip
+    assert list(summary(frame)["data"]) == ["unrecorded", "dl2"]
+    older = summary(frame.drop(columns="data"))  # a CSV from before the column: one group
+    assert list(older["data"]) == ["unrecorded"] and list(older["seeds"]) == [2]
