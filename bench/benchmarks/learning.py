@@ -186,7 +186,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     # Rows written before the data column existed form a group of their own instead of
     # vanishing from the table (groupby drops missing keys).
     recorded = frame["data"] if "data" in frame else pd.Series(None, index=frame.index)
-    frame = frame.assign(data=recorded.fillna("unrecorded"))
+    frame = frame.assign(data=recorded.astype(object).fillna("unrecorded"))
     groups = frame.groupby(["data", "recipe", "variant", "steps"], sort=False)
     for (data, recipe, variant, steps), group in groups:
         psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
