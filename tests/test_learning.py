@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from derainbench.benchmarks.learning import ABLATION, plan_runs, summary
+from derainbench.benchmarks.learning import ABLATION, STEPS_SCALE, plan_runs, summary
 from derainbench.config import load_recipe
 from derainbench.errors import DerainBenchError
 from derainbench.experiments.demo import DemoData
@@ -27,9 +27,24 @@ def test_the_plan_is_every_recipe_and_the_attentive_ablation_at_scaled_demo_step
         assert run.config.train.adversarial_start == round(run.config.train.steps * demo.warmup)
         assert run.config.data.validation is not None
     by_variant = {(r.variant, r.seed): r.config for r in runs if r.recipe == "attentive-gan"}
+    # The ablation's variants train exactly as long as the full model they are compared with.
+    attentive_steps = round(load_recipe("attentive-gan").demo.steps * 3.0)
+    assert {c.train.steps for c in by_variant.values()} == {attentive_steps}
     assert by_variant[("no-arn", 0)].generator.options["recurrent_steps"] == 0
     assert "attention" not in {t.name for t in by_variant[("no-attention-loss", 1)].terms}
     assert by_variant[("plain-discriminator", 0)].discriminator.options["attention_map"] is False
+
+
+def test_by_default_each_recipe_trains_for_its_own_multiple_of_its_demo_steps(tmp_path):
+    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
+    runs = plan_runs(data, tmp_path / "runs", [0], ablation=False)
+    for run in runs:
+        demo = load_recipe(run.recipe).demo
+        assert run.config.train.steps == round(demo.steps * STEPS_SCALE[run.recipe])
+    # A plan of another length lives in other folders: it never meets (and fails to resume, or
+    # silently reuses) a run trained to a different schedule.
+    longer = plan_runs(data, tmp_path / "runs", [0], 20.0, ablation=False)
+    assert not {r.run_dir for r in runs} & {r.run_dir for r in longer}
 
 
 def test_the_summary_gives_t_intervals_over_seeds_and_the_margin_over_the_input() -> None:
