@@ -9,6 +9,10 @@ Ablation knobs: ``recurrent_steps`` (0 = the contextual autoencoder alone, fed t
 ``recurrence`` ("convlstm" as published, or "conv": a plain convolutional recurrence),
 ``attention`` ("raw" as published, or "sigmoid": maps squashed into [0, 1] before they are fed
 back and used), and ``width`` (a channel multiplier for tiny test models).
+
+Training knobs, not in the paper and off at the defaults: ``learn_residual`` (the image is a
+correction added to the input), ``residual_side_outputs`` (with it, the 1/4 and 1/2 side outputs
+too) and ``init`` ("pytorch", as the authors' code leaves it, or "he").
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import functools
 from collections.abc import Mapping
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from derainbench.contracts import ATTENTION, PYRAMID, Generator, Restoration
@@ -29,6 +33,9 @@ from derainbench.models.generators.attentive_blocks import (
 from derainbench.models.layers import require_sizes
 from derainbench.models.original_weights import ImportedGenerator, register_importer
 from derainbench.registries import GENERATORS
+
+#: How the weights start: PyTorch's defaults (the authors' code) or He-normal.
+INITS = ("pytorch", "he")
 
 
 class AttentiveGenerator(Generator):
@@ -44,6 +51,8 @@ class AttentiveGenerator(Generator):
         attention: str = "raw",
         width: float = 1.0,
         learn_residual: bool = False,
+        init: str = "pytorch",
+        residual_side_outputs: bool = False,
     ) -> None:
         super().__init__()
         if not isinstance(recurrent_steps, int) or recurrent_steps < 0:
@@ -59,9 +68,34 @@ class AttentiveGenerator(Generator):
         )
         # Without the recurrent network the autoencoder sees the image alone (3 channels).
         self.autoencoder = ContextualAutoencoder(4 if self.arn else 3, width)
+        if residual_side_outputs and not learn_residual:
+            raise DerainBenchError("attentive: residual_side_outputs needs learn_residual=true")
         self.learn_residual = learn_residual
+        self.residual_side_outputs = residual_side_outputs
         self._checkpointing = False
         self.provides = frozenset({ATTENTION, PYRAMID} if self.arn else {PYRAMID})
+        if init not in INITS:
+            raise DerainBenchError(f"attentive: unknown init '{init}'; choose {' or '.join(INITS)}")
+        if init == "he":
+            self._he_init()
+
+    def _he_init(self) -> None:
+        # Neither network is normalised: with PyTorch's default init the signal shrinks about
+        # six-fold per ReLU conv, and at a small width whole layers of ReLUs die early in
+        # training. He-normal weights keep the signal's scale through the ReLUs.
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
+                # A transposed conv's weight is (in, out, k, k): its input side is "fan_out".
+                mode = "fan_out" if isinstance(module, nn.ConvTranspose2d) else "fan_in"
+                nn.init.kaiming_normal_(module.weight, mode=mode, nonlinearity="relu")
+                nn.init.zeros_(module.bias)
+        # Zero corrections: the untrained generator returns its input where it adds it.
+        residual_convs = [self.autoencoder.output] if self.learn_residual else []
+        if self.residual_side_outputs:
+            residual_convs += [self.autoencoder.side_quarter, self.autoencoder.side_half]
+        for conv in residual_convs:
+            nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
 
     def forward(self, rainy: Tensor) -> Restoration:
         height, width = rainy.shape[-2:]
@@ -74,16 +108,18 @@ class AttentiveGenerator(Generator):
         autoencoder = self.autoencoder
         if self.checkpointing and torch.is_grad_enabled():
             autoencoder = functools.partial(checkpoint, self.autoencoder, use_reentrant=False)
+        # Not in the paper: with learn_residual the output conv predicts a correction to the
+        # input; with residual_side_outputs the side convs too, to the input at their scale
+        # (their ReLU comes after the sum). Otherwise the side outputs are whole images.
+        sides = rainy if self.residual_side_outputs else None
         if self.arn is None:
-            quarter, half, image = autoencoder(rainy)
+            quarter, half, image = autoencoder(rainy, sides)
             return Restoration(image=self._image(rainy, image), pyramid=[quarter, half])
         maps = self.arn(rainy)
-        quarter, half, image = autoencoder(torch.cat([rainy, maps[-1]], dim=1))
+        quarter, half, image = autoencoder(torch.cat([rainy, maps[-1]], dim=1), sides)
         return Restoration(image=self._image(rainy, image), attention=maps, pyramid=[quarter, half])
 
     def _image(self, rainy: Tensor, output: Tensor) -> Tensor:
-        # With learn_residual (not in the paper) the output conv predicts a correction to the
-        # input; the side outputs keep their ReLU and stay whole images, as published.
         return rainy + output if self.learn_residual else output
 
     @property
@@ -117,13 +153,20 @@ def attentive(
     attention: str = "raw",
     width: float = 1.0,
     learn_residual: bool = False,
+    init: str = "pytorch",
+    residual_side_outputs: bool = False,
 ) -> AttentiveGenerator:
     """Attentive GAN generator (6,244,362 parameters at the defaults); PyTorch's default init.
 
-    ``learn_residual`` (not in the paper; off at the defaults) adds the input to the full-size
-    output, so that the network starts near the identity and learns a correction."""
+    Not in the paper, off at the defaults: ``learn_residual`` adds the input to the full-size
+    output, so that the network learns a correction; ``residual_side_outputs`` (with it) adds
+    the input, averaged down, to the 1/4 and 1/2 side outputs as well; ``init="he"`` starts
+    every conv He-normal with zero biases, and the convs whose output is added to the input at
+    zero, so that the untrained generator returns its input there."""
     require_sizes("attentive", minimum=1 / 64, width=width)
-    return AttentiveGenerator(recurrent_steps, recurrence, attention, width, learn_residual)
+    return AttentiveGenerator(
+        recurrent_steps, recurrence, attention, width, learn_residual, init, residual_side_outputs
+    )
 
 
 # --- the authors' released weights (DeRaindrop weights/gen.pkl) ------------------------------

@@ -166,15 +166,24 @@ class ContextualAutoencoder(nn.Module):
         self.conv10 = conv3x3(c64, c32)
         self.output = conv3x3(c32, 3)
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(1/4-scale side output, 1/2-scale side output, full-size image)."""
+    def forward(self, x: Tensor, corrected: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
+        """(1/4-scale side output, 1/2-scale side output, full-size image).
+
+        With ``corrected`` (an image the size of ``x``), each side conv predicts a correction to
+        it, shrunk to the side output's size by averaging, instead of a whole image; the
+        full-size output is left to the caller."""
         skip_full = x = F.relu(self.conv1(x))
         x = F.relu(self.conv2(x))
         skip_half = x = F.relu(self.conv3(x))
         for conv in (self.conv4, self.conv5, self.conv6, *self.dilated, self.conv7, self.conv8):
             x = F.relu(conv(x))
-        quarter = F.relu(self.side_quarter(x))
+        quarter = F.relu(_plus(self.side_quarter(x), corrected, 4))
         x = F.relu(self.conv9(self.up1(x) + skip_half))
-        half = F.relu(self.side_half(x))
+        half = F.relu(_plus(self.side_half(x), corrected, 2))
         x = F.relu(self.conv10(self.up2(x) + skip_full))
         return quarter, half, self.output(x)  # the output has no activation and no clamp
+
+
+def _plus(output: Tensor, corrected: Tensor | None, factor: int) -> Tensor:
+    """``output`` plus ``corrected`` shrunk ``factor`` times by averaging (area), if given."""
+    return output if corrected is None else output + F.avg_pool2d(corrected, factor)
