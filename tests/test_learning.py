@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from derainbench.benchmarks.learning import ABLATION, STEPS_SCALE, plan_runs, summary
+from derainbench.benchmarks.learning import (
+    ABLATION,
+    STEPS_SCALE,
+    curve_labels,
+    plan_runs,
+    summary,
+)
 from derainbench.config import load_recipe
 from derainbench.errors import DerainBenchError
 from derainbench.experiments.demo import DemoData
@@ -132,3 +138,18 @@ def test_the_summary_keeps_rows_written_before_the_data_column() -> None:
     assert list(summary(frame)["data"]) == ["unrecorded", "dl2"]
     older = summary(frame.drop(columns="data"))  # a CSV from before the column: one group
     assert list(older["data"]) == ["unrecorded"] and list(older["seeds"]) == [2]
+
+
+def test_a_variant_measured_at_several_lengths_gets_a_curve_per_length() -> None:
+    # DeblurGAN's plan grew from 4,500 to 18,000 steps: the curves of the two plans must not
+    # blend into one mean line, while a variant measured at one length keeps its plain name.
+    frame = pd.DataFrame({
+        "recipe": ["deblurgan"] * 2 + ["pix2pix"], "variant": ["full"] * 3,
+        "steps": [4500, 18000, 5000], "seed": [0, 0, 0], "adversarial_start": [3600, 14400, 4000],
+        "run_dir": ["a", "b", "c"],
+    })  # fmt: skip
+    lines = {(label["recipe"], label["variant"]) for label, _ in curve_labels(frame)}
+    assert lines == {
+        ("deblurgan", "full, 4,500 steps"), ("deblurgan", "full, 18,000 steps"),
+        ("pix2pix", "full"),
+    }  # fmt: skip

@@ -235,15 +235,7 @@ def markdown(table: pd.DataFrame) -> str:
 
 def plot(frame: pd.DataFrame, path: Path) -> Path:
     """Validation PSNR against steps: a panel per recipe, and one for the ablation."""
-    labelled = []
-    for row in frame.itertuples():
-        labels = {"variant": row.variant, "seed": row.seed,
-                  "adversarial_start": row.adversarial_start}  # fmt: skip
-        panels = [f"{row.recipe} ablation" if row.variant != FULL else row.recipe]
-        if row.recipe == ABLATED_RECIPE and row.variant == FULL:
-            panels.append(f"{row.recipe} ablation")  # the reference line of the ablation
-        labelled += [({"recipe": panel, **labels}, Path(row.run_dir)) for panel in panels]
-    curves = read_validation_curves(labelled)
+    curves = read_validation_curves(curve_labels(frame))
     machine = frame["machine"].iloc[0] if "machine" in frame else ""
     return plot_validation_curves(
         curves,
@@ -251,6 +243,22 @@ def plot(frame: pd.DataFrame, path: Path) -> Path:
         weights=CHECKPOINT,
         title=f"validation PSNR during training, SynthDrop-SK val split ({machine})",
     )
+
+
+def curve_labels(frame: pd.DataFrame) -> list[tuple[dict[str, object], Path]]:
+    """Each row's run folder with the panel and line its validation curve goes to. A variant
+    measured at several lengths gets a line per length, so that plans never blend."""
+    lengths = frame.groupby(["recipe", "variant"])["steps"].transform("nunique")
+    labelled = []
+    for row, several in zip(frame.itertuples(), lengths, strict=True):
+        line = f"{row.variant}, {row.steps:,} steps" if several > 1 else row.variant
+        labels = {"variant": line, "seed": row.seed,
+                  "adversarial_start": row.adversarial_start}  # fmt: skip
+        panels = [f"{row.recipe} ablation" if row.variant != FULL else row.recipe]
+        if row.recipe == ABLATED_RECIPE and row.variant == FULL:
+            panels.append(f"{row.recipe} ablation")  # the reference line of the ablation
+        labelled += [({"recipe": panel, **labels}, Path(row.run_dir)) for panel in panels]
+    return labelled
 
 
 def main(argv: list[str] | None = None) -> int:
