@@ -41,6 +41,26 @@ def test_a_run_cannot_be_shortened_or_changed_on_resume(tmp_path) -> None:
     assert same.training.steps == 4  # the same configuration again is simply the same run
 
 
+def test_a_run_from_before_an_option_existed_resumes_when_the_option_keeps_its_default(
+    tmp_path,
+) -> None:
+    # A component option added later defaults to what the component did before: a run whose
+    # stored configuration lacks it ran exactly that, and must still resume (or be reused by a
+    # benchmark), while asking for another value is still a different experiment.
+    run = train(tiny_config(steps=2), tmp_path / "run").run.root
+    path = RunFolder(run).checkpoint_path
+    state = load_checkpoint(path)
+    del state["config"]["generator"]["learn_residual"]  # as written before the option existed
+    torch.save(state, path)
+    result = db.run(tiny_config(steps=3), run_dir=run, resume=True, evaluate=False)
+    assert result.training.steps == 3
+    state = load_checkpoint(path)
+    del state["config"]["generator"]["learn_residual"]
+    torch.save(state, path)
+    with pytest.raises(DerainBenchError, match=r"learn_residual would change it \(False → True\)"):
+        db.run(tiny_config("generator.learn_residual=true", steps=4), run_dir=run, resume=True)
+
+
 def test_a_folder_with_only_its_configuration_starts_from_it(tmp_path) -> None:
     config = tiny_config(steps=3)
     folder = RunFolder(tmp_path / "configured")

@@ -178,3 +178,27 @@ def resolve(raw: Mapping[str, Any], complete: bool = True) -> ExperimentConfig:
 def from_stored(tables: Mapping[str, Any]) -> ExperimentConfig:
     """The configuration a run folder or checkpoint stored (complete already)."""
     return resolve(tables, complete=False)
+
+
+#: Component sections (one table each) and lists of them, with their registries.
+_COMPONENT_TABLES = {"generator": GENERATORS, "discriminator": DISCRIMINATORS}
+_COMPONENT_LISTS = {"terms": TERMS, "penalties": PENALTIES}
+
+
+def with_later_defaults(stored: ExperimentConfig) -> ExperimentConfig:
+    """``stored`` with the options its components gained since it was written, at their
+    defaults. A component option added later defaults to what the component did before, so a
+    run that started without it ran exactly that; a component that is no longer registered
+    (a plug-in not loaded) is left as stored."""
+    tables = stored.to_dict()
+    sections = [(tables.get(key), registry) for key, registry in _COMPONENT_TABLES.items()]
+    sections += [
+        (item, registry) for key, registry in _COMPONENT_LISTS.items() for item in tables[key]
+    ]
+    for section, registry in sections:
+        if not isinstance(section, dict) or section.get("name") not in registry.names():
+            continue
+        defaults = builder_defaults(registry.get(section["name"]).builder)
+        for option, value in defaults.items():
+            section.setdefault(option, copy.deepcopy(value))
+    return from_stored(tables)

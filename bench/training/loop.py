@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.utils.data import DataLoader
 
 from derainbench.config import ExperimentConfig, from_stored
+from derainbench.config.resolve import with_later_defaults
 from derainbench.config.schema import differences
 from derainbench.contracts import count_parameters
 from derainbench.datasets.base import PairedDataset
@@ -247,11 +248,11 @@ def _train(
         )
     extended = False
     if state is not None:
-        stored = from_stored(state["config"])
+        stored = with_later_defaults(from_stored(state["config"]))
         config = continued(stored, config, state["step"], run)
         extended = config.train.steps != stored.train.steps
     elif resume and run.config_path.is_file():  # stopped before its first checkpoint
-        config = continued(run.read_config(), config, 0, run)
+        config = continued(with_later_defaults(run.read_config()), config, 0, run)
     config.train.check_trainable()
     local_batch = world.shard(config.train.batch_size)
     world.barrier()  # every rank has read the folder before rank 0 writes to it
