@@ -153,3 +153,23 @@ def test_a_variant_measured_at_several_lengths_gets_a_curve_per_length() -> None
         ("deblurgan", "full, 4,500 steps"), ("deblurgan", "full, 18,000 steps"),
         ("pix2pix", "full"),
     }  # fmt: skip
+
+
+def test_the_plot_says_which_runs_it_could_not_find(tmp_path) -> None:
+    # A run folder moved or deleted since its row was written must not vanish from the plot
+    # unnoticed.
+    from derainbench.benchmarks.learning import plot
+
+    present = tmp_path / "present"
+    present.mkdir()
+    pd.DataFrame({"step": [1, 2], "ema_psnr": [25.0, 26.0], "input_psnr": [24.0, 24.0]}).to_csv(
+        present / "validation.csv", index=False
+    )
+    frame = pd.DataFrame({
+        "recipe": ["pix2pix"] * 2, "variant": ["full"] * 2, "steps": [2, 2], "seed": [0, 1],
+        "adversarial_start": [1, 1], "run_dir": [str(present), str(tmp_path / "moved")],
+        "machine": ["m", "m"],
+    })  # fmt: skip
+    with pytest.warns(UserWarning, match=r"1 run\(s\) of the CSV have no validation.csv.*moved"):
+        plot(frame, tmp_path / "plot.png")
+    assert (tmp_path / "plot.png").is_file()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,11 @@ from derainbench.experiments.ablation import FULL, PlannedVariant, design_varian
 from derainbench.experiments.demo import DemoData, demo_config, render_demo_data
 from derainbench.experiments.parallel import PlannedRun, cpu_cores, run_side_by_side
 from derainbench.experiments.runner import ExperimentResult, evaluate_run
-from derainbench.reporting.curves import plot_validation_curves, read_validation_curves
+from derainbench.reporting.curves import (
+    VALIDATION_FILE,
+    plot_validation_curves,
+    read_validation_curves,
+)
 from derainbench.reporting.statistics import mean_interval
 
 DEFAULT_CSV = Path("results") / "learning.csv"
@@ -234,8 +239,18 @@ def markdown(table: pd.DataFrame) -> str:
 
 
 def plot(frame: pd.DataFrame, path: Path) -> Path:
-    """Validation PSNR against steps: a panel per recipe, and one for the ablation."""
-    curves = read_validation_curves(curve_labels(frame))
+    """Validation PSNR against steps: a panel per recipe, and one for the ablation. Rows whose
+    run folder holds no validation curve (moved or deleted) are left out, and said so."""
+    labelled = curve_labels(frame)
+    missing = sorted({str(d) for _, d in labelled if not (d / VALIDATION_FILE).is_file()})
+    if missing:
+        more = ", ..." if len(missing) > 3 else ""
+        warnings.warn(
+            f"{len(missing)} run(s) of the CSV have no {VALIDATION_FILE} where their row says "
+            f"(left out of the plot): {', '.join(missing[:3])}{more}",
+            stacklevel=2,
+        )
+    curves = read_validation_curves(labelled)
     machine = frame["machine"].iloc[0] if "machine" in frame else ""
     return plot_validation_curves(
         curves,
