@@ -52,10 +52,10 @@ RECIPES = ("pix2pix", "attentive-gan", "deblurgan")
 #: The Attentive GAN components the ablation removes one at a time.
 ABLATION = ("no-arn", "plain-discriminator", "no-attention-loss")
 ABLATED_RECIPE = "attentive-gan"
-#: Each recipe's steps as a multiple of its demo steps. The plan spends about two hours of two
-#: CPU cores: a DeblurGAN step (ngf 16, 4 blocks) is the cheapest of the three (its 4,500-step
-#: run took 5 min against pix2pix's 27 for 5,000), and its validation PSNR was still rising at
-#: 5 and at 12 times its demo steps, so it gets 20 (18,000 steps, about 25 min a run).
+#: Each recipe's steps as a multiple of its demo steps; the plan takes somewhat over two hours
+#: of two CPU cores. A DeblurGAN step (ngf 16, 4 blocks) is the cheapest of the three (its
+#: 4,500-step run took 5 min against pix2pix's 27 for 5,000), and its validation PSNR was still
+#: rising at 5 and at 12 times its demo steps, so it gets 20 (18,000 steps).
 STEPS_SCALE: dict[str, float] = {"pix2pix": 5.0, "attentive-gan": 5.0, "deblurgan": 20.0}
 FIELDS = [
     "recipe",

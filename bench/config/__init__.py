@@ -12,7 +12,7 @@ from derainbench.config.recipe import (
     Recipe,
     load_recipe,
 )
-from derainbench.config.resolve import from_stored, resolve
+from derainbench.config.resolve import from_stored, resolve, with_later_defaults
 from derainbench.config.schema import (
     NO_DISCRIMINATOR,
     ComponentSpec,
@@ -53,4 +53,5 @@ __all__ = [
     "resolve",
     "split_values",
     "to_toml",
+    "with_later_defaults",
 ]

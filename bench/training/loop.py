@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
 
-from derainbench.config import ExperimentConfig, from_stored
-from derainbench.config.resolve import with_later_defaults
+from derainbench.config import ExperimentConfig, from_stored, with_later_defaults
 from derainbench.config.schema import differences
 from derainbench.contracts import count_parameters
 from derainbench.datasets.base import PairedDataset

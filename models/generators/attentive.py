@@ -80,9 +80,9 @@ class AttentiveGenerator(Generator):
             self._he_init()
 
     def _he_init(self) -> None:
-        # Neither network is normalised: with PyTorch's default init the signal shrinks about
-        # six-fold per ReLU conv, and at a small width whole layers of ReLUs die early in
-        # training. He-normal weights keep the signal's scale through the ReLUs.
+        # Neither network is normalised: with PyTorch's default init the signal's variance
+        # shrinks about six-fold per ReLU conv, and at a small width whole layers of ReLUs die
+        # early in training. He-normal weights keep the signal's scale through the ReLUs.
         for module in self.modules():
             if isinstance(module, nn.Conv2d | nn.ConvTranspose2d):
                 # A transposed conv's weight is (in, out, k, k): its input side is "fan_out".
