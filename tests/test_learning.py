@@ -7,11 +7,13 @@ import pytest
 
 from derainbench.benchmarks.learning import (
     ABLATION,
+    LONG_RUN_OPTIONS,
     STEPS_SCALE,
     curve_labels,
     plan_runs,
     summary,
 )
+from derainbench.benchmarks.results_csv import merge_rows
 from derainbench.config import load_recipe
 from derainbench.errors import DerainBenchError
 from derainbench.experiments.demo import DemoData
@@ -29,8 +31,9 @@ def test_the_plan_is_every_recipe_and_the_attentive_ablation_at_scaled_demo_step
     assert len(runs) == 2 * len(cells) and len({r.run_dir for r in runs}) == len(runs)
     for run in runs:
         demo = load_recipe(run.recipe).demo
+        warmup = demo.warmup if run.options.warmup is None else run.options.warmup
         assert run.config.train.steps == round(demo.steps * 3.0)
-        assert run.config.train.adversarial_start == round(run.config.train.steps * demo.warmup)
+        assert run.config.train.adversarial_start == round(run.config.train.steps * warmup)
         assert run.config.data.validation is not None
     by_variant = {(r.variant, r.seed): r.config for r in runs if r.recipe == "attentive-gan"}
     # The ablation's variants train exactly as long as the full model they are compared with.
@@ -173,3 +176,53 @@ def test_the_plot_says_which_runs_it_could_not_find(tmp_path) -> None:
     with pytest.warns(UserWarning, match=r"1 run\(s\) of the CSV have no validation.csv.*moved"):
         plot(frame, tmp_path / "plot.png")
     assert (tmp_path / "plot.png").is_file()
+
+
+def test_the_long_run_options_reach_every_run_of_the_recipe_and_name_their_folder(tmp_path):
+    data = DemoData(tmp_path / "train", tmp_path / "val", tmp_path / "test")
+    runs = plan_runs(data, tmp_path / "runs", [0], 2.0)
+    attentive = [r for r in runs if r.recipe == "attentive-gan"]
+    assert {r.variant for r in attentive} == {"full", *ABLATION}
+    for run in attentive:  # the ablation compares variants of the same plan
+        assert run.options == LONG_RUN_OPTIONS["attentive-gan"]
+        assert run.config.generator.options["init"] == "he"
+        assert run.config.optimizer.warmup_generator_lr == 5e-4
+        assert run.config.train.adversarial_start == run.config.train.steps // 2
+    assert attentive[0].config.generator.options["attention"] == "sigmoid"
+    assert all(r.options.describe() == "" for r in runs if r.recipe not in LONG_RUN_OPTIONS)
+    # The demo plan as it is, in folders of its own: the two plans never resume each other.
+    plain = plan_runs(data, tmp_path / "runs", [0], 2.0, long_run_options=False)
+    plain_attentive = [r for r in plain if r.recipe == "attentive-gan"]
+    assert all(r.options.describe() == "" for r in plain_attentive)
+    assert plain_attentive[0].config.generator.options.get("init", "pytorch") == "pytorch"
+    demo = load_recipe("attentive-gan").demo
+    steps = plain_attentive[0].config.train.steps
+    assert plain_attentive[0].config.train.adversarial_start == round(steps * demo.warmup)
+    assert not {r.run_dir for r in attentive} & {r.run_dir for r in plain_attentive}
+    others = {r.run_dir for r in runs if r.recipe != "attentive-gan"}
+    assert others == {r.run_dir for r in plain if r.recipe != "attentive-gan"}
+
+
+def test_the_summary_and_the_plot_keep_plans_with_different_options_apart() -> None:
+    options = LONG_RUN_OPTIONS["attentive-gan"].describe()
+    frame = pd.DataFrame({
+        "recipe": ["attentive-gan"] * 4, "variant": ["full"] * 4, "steps": [1750] * 4,
+        "options": [None, None, options, options], "data": ["d"] * 4, "seed": [0, 1, 0, 1],
+        "psnr": [24.0, 24.2, 25.0, 25.2], "ssim": [0.8] * 4, "input_psnr": [24.1] * 4,
+        "psnr_last": [25.0] * 4, "psnr_best": [25.0] * 4, "train_seconds": [5.0] * 4,
+        "adversarial_start": [1400] * 4, "run_dir": ["a", "b", "c", "d"],
+    })  # fmt: skip
+    table = summary(frame)
+    assert list(table["options"]) == ["demo plan", options]
+    assert list(table["psnr"].str[:5]) == ["24.10", "25.10"]
+    lines = {label["variant"] for label, _ in curve_labels(frame)}
+    assert lines == {"full, demo options", "full, long-run options"}
+
+
+def test_new_rows_replace_old_ones_written_before_a_key_column_existed(tmp_path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("recipe,seed,psnr\na,0,24.0\nb,0,25.0\n")
+    merge_rows(path, [{"recipe": "a", "seed": 0, "options": "", "psnr": 26.0}],
+               ["recipe", "seed", "options", "psnr"], ["recipe", "seed", "options"])  # fmt: skip
+    rows = pd.read_csv(path)
+    assert sorted(zip(rows["recipe"], rows["psnr"], strict=True)) == [("a", 26.0), ("b", 25.0)]
