@@ -215,8 +215,14 @@ def test_the_summary_and_the_plot_keep_plans_with_different_options_apart() -> N
     table = summary(frame)
     assert list(table["options"]) == ["demo plan", options]
     assert list(table["psnr"].str[:5]) == ["24.10", "25.10"]
-    lines = {label["variant"] for label, _ in curve_labels(frame)}
-    assert lines == {"full, demo options", "full, long-run options"}
+    frame = pd.concat([frame, frame.assign(variant="no-arn", run_dir=["e", "f", "g", "h"])])
+    lines = {(label["recipe"], label["variant"]) for label, _ in curve_labels(frame)}
+    # The recipe's panel shows both plans; the ablation's compares the variants of one plan.
+    assert lines == {
+        ("attentive-gan", "full, demo options"), ("attentive-gan", "full, long-run options"),
+        ("attentive-gan ablation (long-run options)", "full"),
+        ("attentive-gan ablation (long-run options)", "no-arn"),
+    }  # fmt: skip
 
 
 def test_new_rows_replace_old_ones_written_before_a_key_column_existed(tmp_path) -> None:

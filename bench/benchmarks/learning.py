@@ -323,22 +323,39 @@ def plot(frame: pd.DataFrame, path: Path) -> Path:
 def curve_labels(frame: pd.DataFrame) -> list[tuple[dict[str, object], Path]]:
     """Each row's run folder with the panel and line its validation curve goes to. A variant
     measured at several lengths or with several option sets gets a line per plan, so that plans
-    never blend."""
+    never blend; the ablation's panel compares the variants of one plan (the current long-run
+    options where the CSV has them) and names it."""
     frame = frame.assign(options=_options(frame))
     lengths = frame.groupby(["recipe", "variant"])["steps"].transform("nunique")
     plans = frame.groupby(["recipe", "variant"])["options"].transform("nunique")
+    ablated = _ablation_plan(frame)
     labelled = []
     for row, several, planned in zip(frame.itertuples(), lengths, plans, strict=True):
         line = f"{row.variant}, {row.steps:,} steps" if several > 1 else row.variant
-        if planned > 1:
-            line += f", {_options_label(row.recipe, row.options)}"
-        labels = {"variant": line, "seed": row.seed,
-                  "adversarial_start": row.adversarial_start}  # fmt: skip
-        panels = [f"{row.recipe} ablation" if row.variant != FULL else row.recipe]
-        if row.recipe == ABLATED_RECIPE and row.variant == FULL:
-            panels.append(f"{row.recipe} ablation")  # the reference line of the ablation
-        labelled += [({"recipe": panel, **labels}, Path(row.run_dir)) for panel in panels]
+        drawn = []
+        if row.variant == FULL:
+            plan = f", {_options_label(row.recipe, row.options)}" if planned > 1 else ""
+            drawn.append((row.recipe, line + plan))
+        if row.recipe == ABLATED_RECIPE and row.options == ablated:
+            panel = f"{row.recipe} ablation ({_options_label(row.recipe, ablated)})"
+            drawn.append((panel, line))  # the full model is the ablation's reference line
+        for panel, name in drawn:
+            labels = {"recipe": panel, "variant": name, "seed": row.seed,
+                      "adversarial_start": row.adversarial_start}  # fmt: skip
+            labelled.append((labels, Path(row.run_dir)))
     return labelled
+
+
+def _ablation_plan(frame: pd.DataFrame) -> str:
+    """The options of the plan the ablation panel draws: the current long-run options if the
+    ablation was run with them, else the demo plan's, else whichever it was run with."""
+    ablation = frame[(frame["recipe"] == ABLATED_RECIPE) & (frame["variant"] != FULL)]
+    recorded = list(dict.fromkeys(ablation["options"]))
+    current = LONG_RUN_OPTIONS.get(ABLATED_RECIPE, NO_OPTIONS).describe()
+    for options in (current, ""):
+        if options in recorded:
+            return options
+    return recorded[0] if recorded else current
 
 
 def _options(frame: pd.DataFrame) -> pd.Series:
