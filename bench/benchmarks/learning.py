@@ -81,14 +81,14 @@ class LongRunOptions:
 #: Each recipe's ``LongRunOptions`` (``--demo-options`` leaves them out). The Attentive GAN's,
 #: measured on this benchmark's data (validation PSNR of the averaged weights at 1,750 steps,
 #: input 26.16): under the demo's options its autoencoder's units die and its maps do not find
-#: the drops (25.07–25.36, 3 seeds). He-normal init with the residual convs at zero and side
+#: the drops (25.11–25.37, 3 seeds). He-normal init with the residual convs at zero and side
 #: outputs that are corrections make the autoencoder learn, a warm-up rate of 5e-4 instead of
 #: 2e-3 keeps it stable (at 1e-3: 25.42, 25.72), and maps squashed into [0, 1] keep the
 #: recurrent network's changes from throwing the autoencoder off (without them: 25.16, seed 0;
 #: with them 26.37, 26.63); starting the adversarial phase, and with it the recipe's rate of
 #: 2e-4, at half the steps instead of 80 % then gave 26.88, 27.45 (seeds 0 and 1). Over the
-#: demo's 350 steps the first four options score under the demo's plan (23.99 against 24.20
-#: dB, 2 seeds), so the demo keeps its own.
+#: demo's 350 steps the same options score under the demo's plan (test PSNR 23.94 against
+#: 24.20 dB, 2 seeds; the first four alone 23.99), so the demo keeps its own.
 LONG_RUN_OPTIONS: dict[str, LongRunOptions] = {
     "attentive-gan": LongRunOptions(
         set=(
