@@ -213,7 +213,7 @@ def test_the_summary_and_the_plot_keep_plans_with_different_options_apart() -> N
         "adversarial_start": [1400] * 4, "run_dir": ["a", "b", "c", "d"],
     })  # fmt: skip
     table = summary(frame)
-    assert list(table["options"]) == ["demo plan", options]
+    assert list(table["options"]) == ["demo options", "long-run options"]
     assert list(table["psnr"].str[:5]) == ["24.10", "25.10"]
     frame = pd.concat([frame, frame.assign(variant="no-arn", run_dir=["e", "f", "g", "h"])])
     lines = {(label["recipe"], label["variant"]) for label, _ in curve_labels(frame)}

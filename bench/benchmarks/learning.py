@@ -277,7 +277,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "variant": variant,
                 "seeds": psnr.n,
                 "steps": int(steps),
-                "options": options or "demo plan",
+                "options": _options_label(recipe, options),
                 "data": data,
                 "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
                 "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
@@ -365,7 +365,7 @@ def _options(frame: pd.DataFrame) -> pd.Series:
 
 
 def _options_label(recipe: str, options: str) -> str:
-    """How a plot legend names a plan's options."""
+    """How the summary table and the plot legend name a plan's options."""
     if not options:
         return "demo options"
     if options == LONG_RUN_OPTIONS.get(recipe, NO_OPTIONS).describe():
