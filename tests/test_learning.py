@@ -5,14 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from derainbench.benchmarks.learning import (
+from derainbench.benchmarks.learning_plan import (
     ABLATION,
     LONG_RUN_OPTIONS,
     STEPS_SCALE,
-    curve_labels,
     plan_runs,
-    summary,
 )
+from derainbench.benchmarks.learning_report import curve_labels, plot, summary
 from derainbench.benchmarks.results_csv import merge_rows
 from derainbench.config import load_recipe
 from derainbench.errors import DerainBenchError
@@ -161,8 +160,6 @@ def test_a_variant_measured_at_several_lengths_gets_a_curve_per_length() -> None
 def test_the_plot_says_which_runs_it_could_not_find(tmp_path) -> None:
     # A run folder moved or deleted since its row was written must not vanish from the plot
     # unnoticed.
-    from derainbench.benchmarks.learning import plot
-
     present = tmp_path / "present"
     present.mkdir()
     pd.DataFrame({"step": [1, 2], "ema_psnr": [25.0, 26.0], "input_psnr": [24.0, 24.0]}).to_csv(

@@ -21,86 +21,34 @@ core.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
-import hashlib
 import math
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import torch
 from rich.console import Console
 
+from derainbench.benchmarks.learning_plan import (
+    CHECKPOINT,
+    LONG_RUN_OPTIONS,
+    RECIPES,
+    STEPS_SCALE,
+    LearningRun,
+    plan_runs,
+)
+from derainbench.benchmarks.learning_report import markdown, plot, summary
 from derainbench.benchmarks.render_speed import cpu_name
 from derainbench.benchmarks.results_csv import merge_rows
-from derainbench.config import ExperimentConfig, Recipe, load_recipe
 from derainbench.datasets.build import build_dataset
 from derainbench.evaluation.baselines import InputAsOutput
 from derainbench.evaluation.evaluate import evaluate_generator
-from derainbench.experiments.ablation import FULL, PlannedVariant, design_variants, plan
-from derainbench.experiments.demo import DemoData, demo_config, render_demo_data
+from derainbench.experiments.demo import render_demo_data
 from derainbench.experiments.parallel import PlannedRun, cpu_cores, run_side_by_side
 from derainbench.experiments.runner import ExperimentResult, evaluate_run
-from derainbench.reporting.curves import (
-    VALIDATION_FILE,
-    plot_validation_curves,
-    read_validation_curves,
-)
-from derainbench.reporting.statistics import mean_interval
 
 DEFAULT_CSV = Path("results") / "learning.csv"
 DEFAULT_PLOT = Path("results") / "learning.png"
-RECIPES = ("pix2pix", "attentive-gan", "deblurgan")
-#: The Attentive GAN components the ablation removes one at a time.
-ABLATION = ("no-arn", "plain-discriminator", "no-attention-loss")
-ABLATED_RECIPE = "attentive-gan"
-#: Each recipe's steps as a multiple of its demo steps; the plan takes somewhat over two hours
-#: of two CPU cores. A DeblurGAN step (ngf 16, 4 blocks) is the cheapest of the three (its
-#: 4,500-step run took 5 min against pix2pix's 27 for 5,000), and its validation PSNR was still
-#: rising at 5 and at 12 times its demo steps, so it gets 20 (18,000 steps).
-STEPS_SCALE: dict[str, float] = {"pix2pix": 5.0, "attentive-gan": 5.0, "deblurgan": 20.0}
-
-
-@dataclass(frozen=True)
-class LongRunOptions:
-    """Changes to a recipe's demo plan that pay off only over these longer runs."""
-
-    #: ``--set`` options added to the demo plan's own.
-    set: tuple[str, ...] = ()
-    #: The warm-up fraction instead of the demo plan's (None: the demo's).
-    warmup: float | None = None
-
-    def describe(self) -> str:
-        """The options as one line, for the CSV row and the plot (empty: the demo plan)."""
-        warmup = () if self.warmup is None else (f"warmup={self.warmup:g}",)
-        return " ".join((*self.set, *warmup))
-
-
-#: Each recipe's ``LongRunOptions`` (``--demo-options`` leaves them out). The Attentive GAN's,
-#: measured on this benchmark's data (validation PSNR of the averaged weights at 1,750 steps,
-#: input 26.16): under the demo's options its autoencoder's units die and its maps do not find
-#: the drops (25.11–25.37, 3 seeds). He-normal init with the residual convs at zero and side
-#: outputs that are corrections make the autoencoder learn, a warm-up rate of 5e-4 instead of
-#: 2e-3 keeps it stable (at 1e-3: 25.42, 25.72), and maps squashed into [0, 1] keep the
-#: recurrent network's changes from throwing the autoencoder off (without them: 25.16, seed 0;
-#: with them 26.37, 26.63); starting the adversarial phase, and with it the recipe's rate of
-#: 2e-4, at half the steps instead of 80 % then gave 26.88, 27.45 (seeds 0 and 1). Over the
-#: demo's 350 steps the same options score under the demo's plan (test PSNR 23.94 against
-#: 24.20 dB, 2 seeds; the first four alone 23.99), so the demo keeps its own.
-LONG_RUN_OPTIONS: dict[str, LongRunOptions] = {
-    "attentive-gan": LongRunOptions(
-        set=(
-            "generator.init=he",
-            "generator.residual_side_outputs=true",
-            "optimizer.warmup_generator_lr=5e-4",
-            "generator.attention=sigmoid",
-        ),
-        warmup=0.5,
-    ),
-}
-NO_OPTIONS = LongRunOptions()
 FIELDS = [
     "recipe",
     "variant",
@@ -131,80 +79,6 @@ FIELDS = [
 ]
 KEY = ("machine", "device", "data", "recipe", "variant", "seed", "steps", "options")
 SIZE = 160  # px, as the demo's pairs
-#: The weights the psnr and ssim columns score, as in the demo; the last and the best-on-
-#: validation weights' test PSNR stand beside them.
-CHECKPOINT = "ema"
-
-
-@dataclass(frozen=True)
-class LearningRun:
-    """One run of the plan: which recipe and variant, which seed, its configuration."""
-
-    recipe: str
-    variant: str
-    seed: int
-    config: ExperimentConfig
-    run_dir: Path
-    #: The changes to the recipe's demo plan (``LONG_RUN_OPTIONS``), if any.
-    options: LongRunOptions = LongRunOptions()
-
-
-def plan_runs(
-    data: DemoData,
-    work: Path,
-    seeds: list[int],
-    steps_scale: float | None = None,
-    recipes: tuple[str, ...] = RECIPES,
-    ablation: bool = True,
-    device: str = "cpu",
-    long_run_options: bool = True,
-) -> list[LearningRun]:
-    """Every recipe × seed at ``steps_scale`` times its demo steps (None: the recipe's factor in
-    ``STEPS_SCALE``) with its ``LONG_RUN_OPTIONS`` (unless ``long_run_options`` is false), then
-    the ablation's variants of the same plan (the full model's runs are the recipe's own). A
-    run's folder names its steps and options, so that another plan trains anew instead of
-    meeting a run that was planned differently."""
-    runs = []
-    for name in recipes:
-        options = LONG_RUN_OPTIONS.get(name, NO_OPTIONS) if long_run_options else NO_OPTIONS
-        recipe = _with_options(load_recipe(name), options)
-        scale = steps_scale if steps_scale is not None else STEPS_SCALE.get(name, 5.0)
-        for seed in seeds:
-            config, _ = demo_config(recipe, seed, data, scale, device)
-            run_dir = _run_dir(work, name, FULL, config, options)
-            runs.append(LearningRun(name, FULL, seed, config, run_dir, options))
-        if not ablation or name != ABLATED_RECIPE:
-            continue
-        variants = [
-            v for v in design_variants(recipe.ablation, None, (), config)[1:] if v.name in ABLATION
-        ]
-        for seed in seeds:
-            base, _ = demo_config(recipe, seed, data, scale, device)
-            planned: list[PlannedVariant] = plan(base, variants, frozenset({"mask"}))
-            for item in planned:
-                if item.config is None:
-                    raise SystemExit(f"ablation variant {item.name}: {item.error}")
-                run_dir = _run_dir(work, name, item.name, item.config, options)
-                runs.append(LearningRun(name, item.name, seed, item.config, run_dir, options))
-    return runs
-
-
-def _with_options(recipe: Recipe, options: LongRunOptions) -> Recipe:
-    """``recipe`` with its demo plan changed by ``options``."""
-    if recipe.demo is None or options == NO_OPTIONS:
-        return recipe
-    warmup = recipe.demo.warmup if options.warmup is None else options.warmup
-    demo = dataclasses.replace(recipe.demo, set=(*recipe.demo.set, *options.set), warmup=warmup)
-    return dataclasses.replace(recipe, demo=demo)
-
-
-def _run_dir(
-    work: Path, recipe: str, variant: str, config: ExperimentConfig, options: LongRunOptions
-) -> Path:
-    length = f"{config.train.steps}-steps"
-    if options != NO_OPTIONS:  # a short digest: the row's options column spells them out
-        length += "-" + hashlib.sha256(options.describe().encode()).hexdigest()[:8]
-    return work / recipe / variant / length / f"s{config.train.seed}"
 
 
 def _machine(device: str) -> str:
@@ -256,121 +130,6 @@ def row_of(
         "date": dt.date.today().isoformat(),
         "run_dir": str(run.run_dir),
     }
-
-
-def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per training data, recipe, variant, length and options: mean test PSNR and SSIM with
-    95 % t-intervals over seeds, and the mean PSNR above the input's. Runs on different training
-    data, of different lengths or with different options (a plan that changed, another
-    --steps-scale, --demo-options) are never averaged together."""
-    rows = []
-    # Rows written before the data column existed form a group of their own instead of
-    # vanishing from the table (groupby drops missing keys).
-    recorded = frame["data"] if "data" in frame else pd.Series(None, index=frame.index)
-    frame = frame.assign(data=recorded.astype(object).fillna("unrecorded"), options=_options(frame))
-    groups = frame.groupby(["data", "recipe", "variant", "steps", "options"], sort=False)
-    for (data, recipe, variant, steps, options), group in groups:
-        psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
-        rows.append(
-            {
-                "recipe": recipe,
-                "variant": variant,
-                "seeds": psnr.n,
-                "steps": int(steps),
-                "options": _options_label(recipe, options),
-                "data": data,
-                "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
-                "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
-                "input_psnr": f"{group['input_psnr'].iloc[0]:.2f}",
-                "above_input_db": f"{psnr.mean - group['input_psnr'].iloc[0]:+.2f}",
-                "psnr_last": f"{group['psnr_last'].mean():.2f}",
-                "psnr_best": f"{group['psnr_best'].mean():.2f}",
-                "train_s": f"{group['train_seconds'].mean():.0f}",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def markdown(table: pd.DataFrame) -> str:
-    """``table`` as a GitHub markdown table."""
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(False)]
-    return "\n".join(lines)
-
-
-def plot(frame: pd.DataFrame, path: Path) -> Path:
-    """Validation PSNR against steps: a panel per recipe, and one for the ablation. Rows whose
-    run folder holds no validation curve (moved or deleted) are left out, and said so."""
-    labelled = curve_labels(frame)
-    missing = sorted({str(d) for _, d in labelled if not (d / VALIDATION_FILE).is_file()})
-    if missing:
-        more = ", ..." if len(missing) > 3 else ""
-        warnings.warn(
-            f"{len(missing)} run(s) of the CSV have no {VALIDATION_FILE} where their row says "
-            f"(left out of the plot): {', '.join(missing[:3])}{more}",
-            stacklevel=2,
-        )
-    curves = read_validation_curves(labelled)
-    machine = frame["machine"].iloc[0] if "machine" in frame else ""
-    return plot_validation_curves(
-        curves,
-        path,
-        weights=CHECKPOINT,
-        title=f"validation PSNR during training, SynthDrop-SK val split ({machine})",
-    )
-
-
-def curve_labels(frame: pd.DataFrame) -> list[tuple[dict[str, object], Path]]:
-    """Each row's run folder with the panel and line its validation curve goes to. A variant
-    measured at several lengths or with several option sets gets a line per plan, so that plans
-    never blend; the ablation's panel compares the variants of one plan (the current long-run
-    options where the CSV has them) and names it."""
-    frame = frame.assign(options=_options(frame))
-    lengths = frame.groupby(["recipe", "variant"])["steps"].transform("nunique")
-    plans = frame.groupby(["recipe", "variant"])["options"].transform("nunique")
-    ablated = _ablation_plan(frame)
-    labelled = []
-    for row, several, planned in zip(frame.itertuples(), lengths, plans, strict=True):
-        line = f"{row.variant}, {row.steps:,} steps" if several > 1 else row.variant
-        drawn = []
-        if row.variant == FULL:
-            plan = f", {_options_label(row.recipe, row.options)}" if planned > 1 else ""
-            drawn.append((row.recipe, line + plan))
-        if row.recipe == ABLATED_RECIPE and row.options == ablated:
-            panel = f"{row.recipe} ablation ({_options_label(row.recipe, ablated)})"
-            drawn.append((panel, line))  # the full model is the ablation's reference line
-        for panel, name in drawn:
-            labels = {"recipe": panel, "variant": name, "seed": row.seed,
-                      "adversarial_start": row.adversarial_start}  # fmt: skip
-            labelled.append((labels, Path(row.run_dir)))
-    return labelled
-
-
-def _ablation_plan(frame: pd.DataFrame) -> str:
-    """The options of the plan the ablation panel draws: the current long-run options if the
-    ablation was run with them, else the demo plan's, else whichever it was run with."""
-    ablation = frame[(frame["recipe"] == ABLATED_RECIPE) & (frame["variant"] != FULL)]
-    recorded = list(dict.fromkeys(ablation["options"]))
-    current = LONG_RUN_OPTIONS.get(ABLATED_RECIPE, NO_OPTIONS).describe()
-    for options in (current, ""):
-        if options in recorded:
-            return options
-    return recorded[0] if recorded else current
-
-
-def _options(frame: pd.DataFrame) -> pd.Series:
-    """The options column, empty (the demo plan as is) where a row has none or predates it."""
-    recorded = frame["options"] if "options" in frame else pd.Series(None, index=frame.index)
-    return recorded.astype(object).fillna("").astype(str)
-
-
-def _options_label(recipe: str, options: str) -> str:
-    """How the summary table and the plot legend name a plan's options."""
-    if not options:
-        return "demo options"
-    if options == LONG_RUN_OPTIONS.get(recipe, NO_OPTIONS).describe():
-        return "long-run options"
-    return options
 
 
 def main(argv: list[str] | None = None) -> int:
