@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from derainbench.config.schema import settings_section, unknown_key_message
+from derainbench.config.typed_tables import settings_section, unknown_key_message
 from derainbench.errors import ConfigError, DerainBenchError
 
 FULL = "full"

@@ -25,9 +25,8 @@ from derainbench.config.schema import (
     RunSettings,
     TrainSettings,
     WeightedSpec,
-    settings_section,
-    unknown_key_message,
 )
+from derainbench.config.typed_tables import settings_section, unknown_key_message
 from derainbench.errors import ConfigError
 from derainbench.registries import (
     DATASETS,

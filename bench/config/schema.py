@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import hashlib
 import json
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from derainbench.config.typed_tables import choice, positive
 from derainbench.errors import ConfigError
 
 NO_DISCRIMINATOR = "none"
@@ -38,111 +36,6 @@ UNHASHED_KEYS = {
     ("data", "test"),
     ("data", "validation"),
 }
-
-
-def unknown_key_message(key: str, known: list[str], where: str) -> str:
-    """One line: the unknown key, its close matches, the known keys."""
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
-    name = f"{where}.{key}" if where else key
-    hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "known keys:"
-    return f"unknown configuration key '{name}'; {hint} ({', '.join(known)})"
-
-
-def _type_name(hint: Any) -> str:
-    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
-    if hint in names:
-        return names[hint]
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        return f"a list of {_type_name(typing.get_args(hint)[0]).removeprefix('a ')}s"
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(hint) if a is not type(None))
-    return getattr(hint, "__name__", str(hint))
-
-
-def _convert(value: Any, hint: Any) -> Any:
-    """``value`` as ``hint`` wants it, or raise ValueError: no bool for numbers, no coercion."""
-    if hint is Any:
-        return value
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(hint):
-            return None
-        for option in typing.get_args(hint):
-            if option is type(None):
-                continue
-            try:
-                return _convert(value, option)
-            except ValueError:
-                continue
-        raise ValueError
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            raise ValueError
-        return tuple(_convert(item, typing.get_args(hint)[0]) for item in value)
-    if hint is bool:
-        if type(value) is not bool:
-            raise ValueError
-        return value
-    if hint is int:
-        if type(value) is not int:
-            raise ValueError
-        return value
-    if hint is float:
-        if type(value) not in (int, float):
-            raise ValueError
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ValueError
-        return value
-    return value
-
-
-def _section(cls: type, raw: Any, where: str) -> Any:
-    """Build the settings record ``cls`` from TOML table ``raw``, strictly."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"configuration section '{where}' must be a table, got {raw!r}")
-    hints = typing.get_type_hints(cls)
-    known = [f.name for f in dataclasses.fields(cls)]
-    values = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(unknown_key_message(key, known, where))
-        try:
-            values[key] = _convert(value, hints[key])
-        except ValueError:
-            raise ConfigError(
-                f"{where}.{key} must be {_type_name(hints[key])} (got {_toml_literal(value)})"
-            ) from None
-    missing = [
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.name not in values
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise ConfigError(f"configuration section '{where}' needs '{missing[0]}'")
-    return cls(**values)
-
-
-def _toml_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, default=str) if not isinstance(value, int | float) else repr(value)
-
-
-def _positive(where: str, value: int) -> None:
-    if value < 1:
-        raise ConfigError(f"{where} must be a positive integer (got {value})")
-
-
-def _choice(where: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{where} must be one of {', '.join(choices)} (got {value!r})")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,7 +120,7 @@ class OptimizerSettings:
         for key in ("generator_lr", "discriminator_lr"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"optimizer.{key} must be positive (got {getattr(self, key)})")
-        _choice("optimizer.schedule", self.schedule, SCHEDULES)
+        choice("optimizer.schedule", self.schedule, SCHEDULES)
         if not 0.0 <= self.decay_start <= 1.0:
             raise ConfigError(f"optimizer.decay_start must be in [0, 1] (got {self.decay_start})")
 
@@ -267,11 +160,11 @@ class TrainSettings:
         if self.steps < 0:
             raise ConfigError(f"train.steps must not be negative (got {self.steps})")
         for key in ("batch_size", "d_steps", "crop"):
-            _positive(f"train.{key}", getattr(self, key))
+            positive(f"train.{key}", getattr(self, key))
 
     def check_trainable(self) -> None:
         """Refuse a configuration with nothing to train."""
-        _positive("train.steps", self.steps)
+        positive("train.steps", self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -301,7 +194,7 @@ class EvalSettings:
     generator_mode: str = "eval"
 
     def __post_init__(self) -> None:
-        _choice("eval.generator_mode", self.generator_mode, GENERATOR_MODES)
+        choice("eval.generator_mode", self.generator_mode, GENERATOR_MODES)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -342,13 +235,13 @@ class RunSettings:
     plugins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _choice("run.precision", self.precision, PRECISIONS)
+        choice("run.precision", self.precision, PRECISIONS)
         if isinstance(self.channels_last, str) and self.channels_last != "auto":
             raise ConfigError(
                 f"run.channels_last must be true, false or 'auto' (got {self.channels_last!r})"
             )
         for key in ("log_every", "sample_every", "checkpoint_every", "validate_every"):
-            _positive(f"run.{key}", getattr(self, key))
+            positive(f"run.{key}", getattr(self, key))
         if isinstance(self.workers, str) and self.workers != "auto":
             raise ConfigError(f"run.workers must be 'auto' or an integer (got {self.workers!r})")
         if isinstance(self.workers, int) and self.workers < 0:
@@ -455,8 +348,3 @@ def config_hash(config: Mapping[str, Any]) -> str:
         semantic.get(section, {}).pop(key, None)
     text = json.dumps(semantic, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def settings_section(cls: type, raw: Any, where: str) -> Any:
-    """A settings record (optimizer, train, eval, run, recipe) from its TOML table, strictly."""
-    return _section(cls, raw, where)
