@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import signal
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -18,15 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.utils.data import DataLoader
 
 from derainbench.config import ExperimentConfig, from_stored, with_later_defaults
-from derainbench.config.schema import differences
 from derainbench.contracts import count_parameters
-from derainbench.datasets.base import PairedDataset
-from derainbench.datasets.decoded_cache import check_decodable
 from derainbench.devices import resolve_device
-from derainbench.errors import ConfigError, DataError, DerainBenchError
+from derainbench.errors import DataError, DerainBenchError
 from derainbench.seeding import seed_everything
 from derainbench.training.acceleration import (
-    Acceleration,
     acceleration,
     make_optimizers,
     place,
@@ -48,11 +41,19 @@ from derainbench.training.distributed import (
     restarted_by_torchrun,
 )
 from derainbench.training.ema import generator_average
+from derainbench.training.feeding import (
+    check_files,
+    loader_workers,
+    preview_batch,
+    to_device,
+    worker_error,
+)
 from derainbench.training.precision import Precision
+from derainbench.training.resumed_config import continued
 from derainbench.training.run_state import RunState
 from derainbench.training.runfolder import LossLog, RunFolder
 from derainbench.training.sampler import StepSampler
-from derainbench.training.samples import center_crop_batch, save_sample_grid
+from derainbench.training.samples import save_sample_grid
 from derainbench.training.schedule import lr_multiplier, with_warmup_rate
 from derainbench.training.step import (
     NonFiniteLossError,
@@ -63,9 +64,6 @@ from derainbench.training.step import (
 )
 from derainbench.training.stopping import StopNow, TrainingInterruptedError, stop_on_signals
 from derainbench.training.validation import Validator
-
-PREVIEW_IMAGES = 4
-PREVIEW_SIZE = 256
 
 
 @dataclass
@@ -82,49 +80,6 @@ class TrainResult:
     #: Processes that trained it (torchrun); only rank 0's result evaluates and records.
     ranks: int = 1
     main: bool = True
-
-
-def loader_workers(setting: int | str, device: torch.device) -> int:
-    """``auto``: none on a CPU (loading would compete with training for the same cores), and
-    up to 8 on a GPU so that decoding and rendering keep the device busy."""
-    if setting != "auto":
-        return int(setting)
-    return 0 if device.type == "cpu" else max(1, min(8, (os.cpu_count() or 2) - 1))
-
-
-def _preview_batch(dataset: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """A fixed handful of full images, centre-cropped to one common size, for sample grids."""
-    pairs = [dataset.load_pair(i) for i in range(min(PREVIEW_IMAGES, len(dataset)))]
-    side = min(PREVIEW_SIZE, *(min(r.shape[-2:]) for r, _ in pairs))
-    rainy = torch.stack([center_crop_batch(r, side) for r, _ in pairs])
-    clean = torch.stack([center_crop_batch(c, side) for _, c in pairs])
-    return rainy, clean
-
-
-def _to(tensor: torch.Tensor, device: torch.device, fast: Acceleration) -> torch.Tensor:
-    """A batch tensor on the device in the networks' memory layout (4-D ones)."""
-    layout = fast.memory_format if tensor.ndim == 4 else torch.preserve_format
-    return tensor.to(device, non_blocking=True, memory_format=layout)
-
-
-def _check_files(console: Console, *datasets: PairedDataset) -> None:
-    """Decode every training and test file once now (cached across runs): a bad file is one
-    line before step 1, not a crash hours in."""
-    files = list(dict.fromkeys(path for dataset in datasets for path in dataset.files()))
-    if not files:
-        return
-    with console.status(f"decoding {len(files)} image files once before training"):
-        decoded, cached = check_decodable(files)
-    if decoded:
-        console.print(f"{decoded} image files decode ({cached} known from earlier runs)")
-
-
-def _worker_error(error: DataError) -> DataError:
-    """A data-loader worker's error as its own one line (torch appends the worker traceback)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if len(lines) > 1 and lines[0].startswith("Caught "):
-        return DataError(lines[-1].split("Error: ", 1)[-1])
-    return error
 
 
 def step_settings(config: ExperimentConfig) -> StepSettings:
@@ -149,38 +104,6 @@ def _stopped(
     return TrainingInterruptedError(
         f"stopped by {name} after step {step} of {total}; checkpoint saved, {then}",
         signal_number or signal.SIGINT,
-    )
-
-
-def continued(
-    stored: ExperimentConfig, asked: ExperimentConfig, done: int, run: RunFolder
-) -> ExperimentConfig:
-    """The configuration a resumed run continues with: the one it started with, on the asked
-    run settings (device, workers...), extended to the asked number of steps.
-
-    Anything else that differs would make the run a different experiment, and is refused.
-    Extending recomputes the learning-rate schedule over the new total from the current step
-    on (exact for ``constant``; a ``constant-then-linear`` run that had begun its decay returns
-    to the rate the longer schedule gives at its step).
-    """
-    stored_tables, asked_tables = stored.to_dict(), asked.to_dict()
-    for tables in (stored_tables, asked_tables):
-        tables.pop("run")
-        tables["train"].pop("steps")
-    changed = differences(stored_tables, asked_tables)
-    if changed:
-        key, old, new = changed[0]
-        raise ConfigError(
-            f"{run.root} continues with the configuration it started with; {key} would change "
-            f"it ({old!r} → {new!r}): start another run in another --run-dir"
-        )
-    if asked.train.steps < done:
-        raise ConfigError(
-            f"{run.root} has already taken {done} steps; --steps {asked.train.steps} cannot "
-            f"shorten it"
-        )
-    return dataclasses.replace(
-        stored, train=dataclasses.replace(stored.train, steps=asked.train.steps), run=asked.run
     )
 
 
@@ -267,7 +190,7 @@ def _train(
     parts = build_components(config, train_set.provides)
     if world.main:
         validating_set = [validation_set] if validation_set is not None else []
-        _check_files(console, train_set, preview_set, *validating_set)
+        check_files(console, train_set, preview_set, *validating_set)
     has_masks = "mask" in train_set.provides
     descriptions = (t.module.mask_description(has_masks) for t in parts.terms)
     masks = "; ".join(dict.fromkeys(d for d in descriptions if d))  # recorded with the run
@@ -348,7 +271,7 @@ def _train(
         generator=torch.Generator().manual_seed(seed),
     )
     if world.main:
-        preview_rainy, preview_clean = (t.to(torch_device) for t in _preview_batch(preview_set))
+        preview_rainy, preview_clean = (t.to(torch_device) for t in preview_batch(preview_set))
         log = LossLog(run.log_path, start_step)
     board = Board(run.tensorboard_dir, config.run.tensorboard and world.main, start_step)
     step = start_step
@@ -384,9 +307,9 @@ def _train(
                 )
                 tick = time.perf_counter()
                 for batch in loader:
-                    rainy = _to(batch["rainy"], torch_device, fast)
-                    clean = _to(batch["clean"], torch_device, fast)
-                    mask = _to(batch["mask"], torch_device, fast) if "mask" in batch else None
+                    rainy = to_device(batch["rainy"], torch_device, fast)
+                    clean = to_device(batch["clean"], torch_device, fast)
+                    mask = to_device(batch["mask"], torch_device, fast) if "mask" in batch else None
                     lr = optimizers.generator.param_groups[0]["lr"]  # the rate this step uses
                     losses = train_step(
                         parts, optimizers, settings, precision, rainy, clean, step + 1, mask,
@@ -438,7 +361,7 @@ def _train(
                         raise _stopped(stop.signal_number, step, total_steps, run)
                     tick = time.perf_counter()  # samples and checkpoints not counted
         except DataError as error:
-            raise _worker_error(error) from None
+            raise worker_error(error) from None
         except StopNow:
             raise TrainingInterruptedError(
                 f"stopped at once during step {step + 1} of {total_steps}; the last checkpoint "
