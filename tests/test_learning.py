@@ -229,3 +229,13 @@ def test_new_rows_replace_old_ones_written_before_a_key_column_existed(tmp_path)
                ["recipe", "seed", "options", "psnr"], ["recipe", "seed", "options"])  # fmt: skip
     rows = pd.read_csv(path)
     assert sorted(zip(rows["recipe"], rows["psnr"], strict=True)) == [("a", 26.0), ("b", 25.0)]
+
+
+def test_a_single_seed_has_no_interval_rather_than_nan() -> None:
+    frame = pd.DataFrame({
+        "recipe": ["a"], "variant": ["full"], "steps": [10], "data": ["d"], "psnr": [25.0],
+        "ssim": [0.8], "input_psnr": [24.0], "psnr_last": [25.0], "psnr_best": [25.0],
+        "train_seconds": [5.0],
+    })  # fmt: skip
+    row = summary(frame).iloc[0]
+    assert row["psnr"] == "25.00 (one seed)" and row["ssim"] == "0.8000 (one seed)"

@@ -44,8 +44,8 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "steps": int(steps),
                 "options": _options_label(recipe, options),
                 "data": data,
-                "psnr": f"{psnr.mean:.2f} ± {psnr.half_width:.2f}",
-                "ssim": f"{ssim.mean:.4f} ± {ssim.half_width:.4f}",
+                "psnr": _with_interval(psnr.mean, psnr.half_width, psnr.n, 2),
+                "ssim": _with_interval(ssim.mean, ssim.half_width, ssim.n, 4),
                 "input_psnr": f"{group['input_psnr'].iloc[0]:.2f}",
                 "above_input_db": f"{psnr.mean - group['input_psnr'].iloc[0]:+.2f}",
                 "psnr_last": f"{group['psnr_last'].mean():.2f}",
@@ -54,6 +54,13 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _with_interval(mean: float, half_width: float, n: int, digits: int) -> str:
+    """``mean ± half_width``; one seed has no interval, and says so instead of printing nan."""
+    if n < 2:
+        return f"{mean:.{digits}f} (one seed)"
+    return f"{mean:.{digits}f} ± {half_width:.{digits}f}"
 
 
 def markdown(table: pd.DataFrame) -> str:
