@@ -99,18 +99,16 @@ def plan_runs(
         options = LONG_RUN_OPTIONS.get(name, NO_OPTIONS) if long_run_options else NO_OPTIONS
         recipe = _with_options(load_recipe(name), options)
         scale = steps_scale if steps_scale is not None else STEPS_SCALE.get(name, 5.0)
-        for seed in seeds:
-            config, _ = demo_config(recipe, seed, data, scale, device)
+        full = {seed: demo_config(recipe, seed, data, scale, device)[0] for seed in seeds}
+        for seed, config in full.items():
             run_dir = _run_dir(work, name, FULL, config, options)
             runs.append(LearningRun(name, FULL, seed, config, run_dir, options))
-        if not ablation or name != ABLATED_RECIPE:
+        if not ablation or name != ABLATED_RECIPE or not seeds:
             continue
-        variants = [
-            v for v in design_variants(recipe.ablation, None, (), config)[1:] if v.name in ABLATION
-        ]
+        designed = design_variants(recipe.ablation, None, (), full[seeds[0]])[1:]
+        variants = [v for v in designed if v.name in ABLATION]
         for seed in seeds:
-            base, _ = demo_config(recipe, seed, data, scale, device)
-            planned: list[PlannedVariant] = plan(base, variants, frozenset({"mask"}))
+            planned: list[PlannedVariant] = plan(full[seed], variants, frozenset({"mask"}))
             for item in planned:
                 if item.config is None:
                     raise SystemExit(f"ablation variant {item.name}: {item.error}")

@@ -31,8 +31,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     # Rows written before the data column existed form a group of their own instead of
     # vanishing from the table (groupby drops missing keys).
-    recorded = frame["data"] if "data" in frame else pd.Series(None, index=frame.index)
-    frame = frame.assign(data=recorded.astype(object).fillna("unrecorded"), options=_options(frame))
+    frame = frame.assign(data=_column(frame, "data", "unrecorded"), options=_options(frame))
     groups = frame.groupby(["data", "recipe", "variant", "steps", "options"], sort=False)
     for (data, recipe, variant, steps, options), group in groups:
         psnr, ssim = mean_interval(group["psnr"]), mean_interval(group["ssim"])
@@ -130,10 +129,15 @@ def _ablation_plan(frame: pd.DataFrame) -> str:
     return recorded[0] if recorded else current
 
 
+def _column(frame: pd.DataFrame, name: str, missing: str) -> pd.Series:
+    """Column ``name`` as text, ``missing`` where a row has no value or predates the column."""
+    recorded = frame[name] if name in frame else pd.Series(None, index=frame.index)
+    return recorded.astype(object).fillna(missing).astype(str)
+
+
 def _options(frame: pd.DataFrame) -> pd.Series:
     """The options column, empty (the demo plan as is) where a row has none or predates it."""
-    recorded = frame["options"] if "options" in frame else pd.Series(None, index=frame.index)
-    return recorded.astype(object).fillna("").astype(str)
+    return _column(frame, "options", "")
 
 
 def _options_label(recipe: str, options: str) -> str:
